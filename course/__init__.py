@@ -1,0 +1,9 @@
+"""Helpers shared by the notebooks of *Deep Learning, Twice*.
+
+Modules: ``checks`` (the checking API of every test cell), ``gradcheck`` (numeric gradients),
+``data`` (digits, gensim corpora, seeded generators), ``device`` (CUDA when present),
+``plotting`` and ``widgets`` (figures as pure functions, controls around them), ``progress``.
+No reference solution lives here.
+"""
+
+__version__ = "0.1.0"
