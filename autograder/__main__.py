@@ -1,0 +1,150 @@
+"""Command line: ``python -m autograder {grade,reference,release,demo-class} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+
+
+def _cmd_grade(args) -> int:
+    from autograder.grade import GradeOptions, Grader
+
+    course = Course.default()
+    opts = GradeOptions(
+        assignment=args.assignment,
+        submissions=Path(args.submissions).resolve(),
+        out=Path(args.out or course.data_dir / "graded" / args.assignment).resolve(),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        students=args.student or None,
+        force=args.force or bool(args.student),
+        db_url=args.db_url or os.environ.get("AUTOGRADER_DB_URL"),
+        cell_timeout=args.cell_timeout,
+        submission_timeout=args.timeout,
+        memory_bytes=int(args.memory_gb * 1024**3),
+        quiet=args.quiet,
+        progress_bar=not args.no_progress,
+    )
+    res = Grader(course, opts).run()
+    print(f"graded {len(res.graded)}, already graded {len(res.skipped)}, not graded {len(res.errors)}")
+    print(
+        f"results: {opts.out / 'summary.csv'}, {opts.out / 'grades.csv'}, report {opts.out / 'report.html'}"
+    )
+    if not args.quiet:
+        print_table(res.summary)
+    return 0
+
+
+def print_table(summary: list[dict]) -> None:
+    if not summary:
+        return
+    w = max(len(r["student_id"]) for r in summary) + 2
+    print(f"{'student':<{w}}{'score':>8} {'max':>6}  flags")
+    for r in summary:
+        flags = r["flags"][:90] + ("..." if len(r["flags"]) > 90 else "")
+        print(f"{r['student_id']:<{w}}{r['score']:>8} {r['max_score']:>6}  {flags}")
+
+
+def _cmd_reference(args) -> int:
+    from autograder.reference import load_or_build
+
+    course = Course.default()
+    for a in args.assignment or course.assignments():
+        for p in course.source_notebooks(a):
+            load_or_build(course, a, p, force=args.force)
+    return 0
+
+
+def _cmd_release(args) -> int:
+    from autograder.release import generate
+
+    course = Course.default()
+    names = args.assignment or course.assignments()
+    changed = generate(course, names, check=args.check)
+    if args.check and changed:
+        print("out of date: " + ", ".join(changed) + " (run `make assignments`)")
+        return 1
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from autograder.demo import make_demo_class
+
+    course = Course.default()
+    out = Path(args.out or course.data_dir / "submitted").resolve()
+    made = make_demo_class(course, args.assignment, out, attacks=args.attacks)
+    print(f"wrote {len(made)} demo submissions to {out}: {', '.join(made)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m autograder", description="Grade Deep Learning, Twice assignments securely."
+    )
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    g = sub.add_parser("grade", help="grade a whole class (resumable)")
+    g.add_argument("assignment")
+    g.add_argument("--submissions", required=True, help="folder with <student_id>/<ASSIGNMENT>/*.ipynb")
+    g.add_argument("--out", help="output folder (default .course-data/graded/ASSIGNMENT)")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, os.cpu_count() or 1),
+        help="submissions graded at once (default: cores)",
+    )
+    g.add_argument(
+        "--scheduler", help="address of an existing Dask distributed scheduler, e.g. tcp://127.0.0.1:8786"
+    )
+    g.add_argument(
+        "--student", action="append", help="grade only this student (repeatable); implies --force for them"
+    )
+    g.add_argument("--force", action="store_true", help="grade again even what is already graded")
+    g.add_argument(
+        "--db-url", help="gradebook SQLAlchemy URL (default sqlite in --out); env AUTOGRADER_DB_URL"
+    )
+    g.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=CELL_TIMEOUT_S,
+        help=f"seconds per cell (default {CELL_TIMEOUT_S})",
+    )
+    g.add_argument(
+        "--timeout",
+        type=int,
+        default=SUBMISSION_TIMEOUT_S,
+        help=f"seconds per submission (default {SUBMISSION_TIMEOUT_S})",
+    )
+    g.add_argument("--memory-gb", type=float, default=4.0, help="memory limit per submission (default 4)")
+    g.add_argument("--quiet", action="store_true")
+    g.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (one line per student instead)"
+    )
+    g.set_defaults(fn=_cmd_grade)
+
+    r = sub.add_parser("reference", help="run the reference solutions (cached) and store their records")
+    r.add_argument("assignment", nargs="*")
+    r.add_argument("--force", action="store_true")
+    r.set_defaults(fn=_cmd_reference)
+
+    rel = sub.add_parser("release", help="generate assignments/ from solutions/ with nbgrader")
+    rel.add_argument("assignment", nargs="*")
+    rel.add_argument("--check", action="store_true", help="only check that assignments/ is up to date")
+    rel.set_defaults(fn=_cmd_release)
+
+    d = sub.add_parser("demo-class", help="write a demo class: reference, blank, mutants (and attacks)")
+    d.add_argument("assignment")
+    d.add_argument("--out")
+    d.add_argument("--attacks", action="store_true", help="add adversarial submissions")
+    d.set_defaults(fn=_cmd_demo)
+
+    args = ap.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Judge a student's records against the reference records, in the grader's own process.
+
+A test cell earns its points only when every check that the reference run declared for it
+arrived from the student's run and matched. Missing records score zero, with the reason the
+cell did not deliver them (``error``, ``timeout``, ``memory``, ``crash``, ``limit``, ``not run``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from autograder.static import names_used
+from course.checks import decode, verdict
+
+
+@dataclass
+class TestResult:
+    notebook: str
+    test_id: str
+    points: float
+    max_points: float
+    status: str
+    message: str
+    hidden: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _reference_index(reference: dict) -> dict[str, list[dict]]:
+    by_cell: dict[str, list[dict]] = {}
+    for rec in reference["records"]:
+        declared = {k: decode(v) for k, v in rec.get("declared", {}).items()}
+        declared["expected"] = decode(rec["value"])
+        by_cell.setdefault(rec["cell"], []).append(
+            {"name": rec["name"], "kind": rec["kind"], "declared": declared}
+        )
+    return by_cell
+
+
+def _missing_reason(info: dict, run: dict) -> tuple[str, str]:
+    status = info.get("status", "not reached")
+    err = info.get("error") or {}
+    ename = err.get("ename", "") if isinstance(err, dict) else ""
+    text = info.get("text") or (f"{ename}: {err.get('evalue', '')}" if ename else "")
+    if run.get("memory_killed") or ename == "MemoryError":
+        return "memory", "the run ran out of memory" + (f" ({text})" if text else "")
+    if status == "timeout" or ename == "CellTimeoutError":
+        return "timeout", "the test cell exceeded the time limit"
+    if status in ("started", "not reached") and run.get("timed_out"):
+        return "timeout", "the submission exceeded its total time limit before this test finished"
+    if status == "crash" or (status == "not run" and ename == "DeadKernelError"):
+        return "crash", "the kernel died (a crash, os._exit, or a kill) before this test finished"
+    if status == "started":
+        return "crash", "the run stopped while this test was running"
+    if status == "not reached" or status == "not run":
+        return "not run", "this test was never reached"
+    if ename == "NotImplementedError":
+        return "error", "not implemented yet (NotImplementedError)"
+    if ename in ("SystemExit", "KeyboardInterrupt"):
+        return "error", f"{ename} was raised while the test ran"
+    if status == "error":
+        return "error", text or "the test cell raised an error"
+    return "failed", text or "no result was recorded"
+
+
+def judge_notebook(
+    nb_result: dict, reference: dict, test_names: dict[str, list[str]], visible: set[str] | None = None
+) -> list[TestResult]:
+    """Per-test results for one notebook of one submission.
+
+    ``test_names`` (from the trusted source, see :func:`test_cell_names`) links answers that
+    broke a rule to the tests that use them. ``visible`` holds the names of checks a student can
+    see in the release (see :func:`visible_check_names`); messages of all other checks keep their
+    kind of difference and hint but no values.
+    """
+    visible = visible or set()
+    name = reference["notebook"]
+    tests = reference["tests"]
+    results: list[TestResult] = []
+    if nb_result.get("error"):
+        for tid, t in tests.items():
+            results.append(
+                TestResult(name, tid, 0.0, t["points"], "invalid", nb_result["error"], t.get("hidden", False))
+            )
+        return results
+    ref_by_cell = _reference_index(reference)
+    student: dict[tuple[str, str], list[dict]] = {}
+    for rec in nb_result.get("records", []):
+        student.setdefault((rec["cell"], rec["name"]), []).append(rec)
+    # Answer cells that broke a rule fail every test that uses what they define.
+    forbidden: dict[str, str] = {}
+    for gid, rep in nb_result.get("static", {}).items():
+        if rep.get("violations"):
+            for defined in rep.get("defines", []):
+                forbidden[defined] = f"answer '{gid}' {rep['violations'][0]}"
+    run = nb_result.get("run", {})
+
+    for tid, t in tests.items():
+        declared = ref_by_cell.get(tid, [])
+        info = nb_result.get("cells", {}).get(tid, {"status": "not reached"})
+        cell_names = set(test_names.get(tid, []))
+        hit = sorted(n for n in forbidden if n in cell_names)
+        if hit:
+            results.append(
+                TestResult(
+                    name, tid, 0.0, t["points"], "forbidden", forbidden[hit[0]], t.get("hidden", False)
+                )
+            )
+            continue
+        failures, missing = [], []
+        for d in declared:
+            got = student.get((tid, d["name"]), [])
+            if not got:
+                missing.append(d["name"])
+                continue
+            for rec in got:
+                try:
+                    value = decode(rec["value"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    failures.append(f"{d['name']}: the recorded value is malformed ({exc})")
+                    break
+                ok, msg = verdict(d["kind"], value, d["declared"])
+                if not ok:
+                    msg = f"{d['name']}: {msg}"
+                    failures.append(msg if d["name"] in visible else _hide(msg))
+                    break
+        if not declared:
+            results.append(
+                TestResult(
+                    name,
+                    tid,
+                    0.0,
+                    t["points"],
+                    "failed",
+                    "the reference declared no check here",
+                    t.get("hidden", False),
+                )
+            )
+        elif failures:
+            shown = failures[:3] if not t.get("hidden") else [_hide(f) for f in failures[:3]]
+            results.append(
+                TestResult(name, tid, 0.0, t["points"], "failed", " | ".join(shown), t.get("hidden", False))
+            )
+        elif missing:
+            status, why = _missing_reason(info, run)
+            msg = f"{why}; {len(missing)} of {len(declared)} check(s) produced no result"
+            results.append(TestResult(name, tid, 0.0, t["points"], status, msg, t.get("hidden", False)))
+        else:
+            results.append(
+                TestResult(name, tid, t["points"], t["points"], "passed", "", t.get("hidden", False))
+            )
+    return results
+
+
+def _hide(msg: str) -> str:
+    """Hidden checks: keep the check's name, the kind of difference and any hint; drop the values."""
+    name, _, rest = msg.partition(": ")
+    if rest.startswith("shape mismatch"):
+        kind = "the shape differs from the reference"
+    elif "NaN" in rest:
+        kind = "NaN values where numbers were expected"
+    elif "could not be recorded" in rest or "malformed" in rest:
+        kind = rest
+    else:
+        kind = "values differ from the reference"
+    hint = rest[rest.index("Hint:") :] if "Hint:" in rest else ""
+    return f"{name}: {kind}. {hint}".strip()
+
+
+def test_cell_names(source_cells: list[dict]) -> dict[str, list[str]]:
+    """grade_id -> the plain names a test cell uses (to connect forbidden answers to tests)."""
+    from autograder.notebook import is_test, nbg, source_of
+
+    return {nbg(c)["grade_id"]: sorted(names_used(source_of(c))) for c in source_cells if is_test(c)}
+
+
+def visible_check_names(release_cells: list[dict]) -> set[str]:
+    """Names (string literals) of the checks that the released test cells show a student."""
+    import ast
+
+    from autograder.notebook import is_test, source_of
+    from autograder.rewrite import CHECK_FUNCTIONS
+
+    names: set[str] = set()
+    for c in release_cells:
+        if not is_test(c):
+            continue
+        try:
+            tree = ast.parse(source_of(c))
+        except SyntaxError:
+            continue
+        for n in ast.walk(tree):
+            if (
+                isinstance(n, ast.Call)
+                and getattr(n.func, "id", getattr(n.func, "attr", None)) in CHECK_FUNCTIONS
+            ):
+                first = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "name"), None)
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value)
+    return names

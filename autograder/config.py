@@ -1,0 +1,56 @@
+"""Where things are: the course folders, runtime data, and the grading limits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_ROOT = PACKAGE_DIR.parent
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course folder: ``solutions/`` (nbgrader source), ``assignments/`` (release), ``.course-data/``."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> Course:
+        return cls(Path(os.environ.get("COURSE_ROOT", DEFAULT_ROOT)).resolve())
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "assignments"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / ".course-data"
+
+    def reference_dir(self, assignment: str) -> Path:
+        return self.data_dir / "reference" / assignment
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in self.source_dir.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
+
+    def source_notebooks(self, assignment: str) -> list[Path]:
+        d = self.source_dir / assignment
+        if not d.is_dir():
+            known = ", ".join(self.assignments()) or "none"
+            raise SystemExit(f"error: no assignment {assignment!r} in {self.source_dir} (known: {known})")
+        return sorted(p for p in d.glob("*.ipynb"))
+
+    def release_notebook(self, assignment: str, name: str) -> Path:
+        return self.release_dir / assignment / f"{name}.ipynb"
+
+
+# Grading limits. The per-cell limit is set explicitly (nbgrader's own default is 30 s); the
+# test cells are sized to finish far inside it on 2 cores. nbgrader's ExecutePreprocessor gets
+# the same value through nbgrader_config.py, so Validate and the grader agree.
+CELL_TIMEOUT_S = 120
+SUBMISSION_TIMEOUT_S = 900

@@ -1,0 +1,329 @@
+"""Grade a whole class: reference, fan out, compare, write (resumably).
+
+Data flows one way: source notebook -> reference records; submission -> sandboxed run ->
+student records -> compare (here, in the grader process) -> result file, gradebook, CSV, report.
+
+Durability: each finished student is written to ``OUT/results/<student>.json`` atomically
+(write, fsync, rename) before anything else. A restarted run skips every student whose result
+file matches the current submission and reference, so a class killed at any point and
+started again is graded exactly once per student, and nothing already graded is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import reference as ref_mod
+from autograder.compare import judge_notebook, test_cell_names, visible_check_names
+from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+from autograder.notebook import SourceNotebook
+from autograder.sandbox import isolation_warning
+from autograder.worker import run_submission
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+MAX_NOTEBOOK_BYTES = 20 * 1024**2
+
+
+@dataclass
+class GradeOptions:
+    assignment: str
+    submissions: Path
+    out: Path
+    workers: int = max(1, os.cpu_count() or 1)
+    scheduler: str | None = None
+    students: list[str] | None = None
+    force: bool = False
+    db_url: str | None = None
+    cell_timeout: int = CELL_TIMEOUT_S
+    submission_timeout: int = SUBMISSION_TIMEOUT_S
+    memory_bytes: int = 4 * 1024**3
+    isolate: bool = True
+    quiet: bool = False
+    progress_bar: bool = True
+
+
+@dataclass
+class ClassResult:
+    graded: list[str] = field(default_factory=list)  # graded in this run
+    skipped: list[str] = field(default_factory=list)  # already graded before
+    errors: dict[str, str] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def discover_students(submissions: Path, assignment: str) -> tuple[list[str], dict[str, str]]:
+    """Student ids under ``submissions`` (nbgrader's ``<student>/<assignment>/`` layout) and rejected names."""
+    if not submissions.is_dir():
+        raise SystemExit(f"error: submissions folder {submissions} does not exist")
+    ok, bad = [], {}
+    for d in sorted(submissions.iterdir()):
+        if not d.is_dir():
+            continue
+        if not STUDENT_ID.match(d.name):
+            bad[d.name] = "student folder name has characters other than letters, digits and ._@+-"
+            continue
+        ok.append(d.name)
+    return ok, bad
+
+
+def _submission_digest(folder: Path, names: list[str]) -> str:
+    h = hashlib.sha256()
+    for n in names:
+        p = folder / f"{n}.ipynb"
+        h.update(n.encode())
+        if p.is_file():
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class Grader:
+    def __init__(self, course: Course, opts: GradeOptions, log=None):
+        self.course = course
+        self.opts = opts
+        self.log = log or (lambda msg: print(msg, flush=True))
+        self.sources = [SourceNotebook.load(p) for p in course.source_notebooks(opts.assignment)]
+        self.references: dict[str, dict] = {}
+        self.releases: dict[str, str] = {}
+        self.test_names: dict[str, dict[str, list[str]]] = {}
+        self.visible: dict[str, set[str]] = {}
+
+    # ---------------------------------------------------------------- set-up
+    def prepare(self) -> None:
+        warn = isolation_warning() if self.opts.isolate else None
+        if warn:
+            self.log(warn)
+        for src, path in zip(self.sources, self.course.source_notebooks(self.opts.assignment)):
+            self.references[src.name] = ref_mod.load_or_build(
+                self.course, self.opts.assignment, path, log=self.log
+            )
+            rel = self.course.release_notebook(self.opts.assignment, src.name)
+            if not rel.exists():
+                raise SystemExit(f"error: release notebook {rel} is missing; run `make assignments` first")
+            self.releases[src.name] = rel.read_text(encoding="utf-8")
+            self.test_names[src.name] = test_cell_names(src.cells)
+            self.visible[src.name] = visible_check_names(json.loads(self.releases[src.name])["cells"])
+
+    def reference_key(self) -> str:
+        return hashlib.sha256(
+            "".join(r["key"] for _, r in sorted(self.references.items())).encode()
+        ).hexdigest()
+
+    # ---------------------------------------------------------------- per student
+    def payload(self, student: str) -> dict:
+        folder = self.opts.submissions / student / self.opts.assignment
+        notebooks = []
+        for src in self.sources:
+            p = folder / f"{src.name}.ipynb"
+            submitted, error = None, None
+            if p.is_symlink():
+                error = f"{src.name}.ipynb is a symbolic link, not a notebook file."
+            elif p.is_file():
+                if p.stat().st_size > MAX_NOTEBOOK_BYTES:
+                    error = f"{src.name}.ipynb is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB; clear its outputs and resubmit."
+                else:
+                    submitted = base64.b64encode(p.read_bytes()).decode()
+            notebooks.append(
+                {
+                    "name": src.name,
+                    "source": json.dumps(src.nb),
+                    "release": self.releases[src.name],
+                    "submitted": submitted,
+                    "error": error,
+                }
+            )
+        return {
+            "student": student,
+            "assignment": self.opts.assignment,
+            "notebooks": notebooks,
+            "limits": {
+                "wall_seconds": float(self.opts.submission_timeout),
+                "cpu_seconds": int(self.opts.submission_timeout * 2),
+                "memory_bytes": int(self.opts.memory_bytes),
+            },
+            "cell_timeout": self.opts.cell_timeout,
+            "isolate": self.opts.isolate,
+        }
+
+    def judge(self, student: str, evidence: dict, digest: str) -> dict:
+        rows: list[dict] = []
+        flags: list[str] = []
+        review: list[str] = []
+        for nb_res in evidence["notebooks"]:
+            ref = self.references[nb_res["name"]]
+            for r in judge_notebook(
+                nb_res, ref, self.test_names[nb_res["name"]], self.visible[nb_res["name"]]
+            ):
+                rows.append(r.as_dict())
+            flags += [f"{nb_res['name']}: {f}" for f in nb_res.get("flags", [])]
+            for gid, st in nb_res.get("static", {}).items():
+                for v in st.get("violations", []):
+                    flags.append(f"{nb_res['name']}/{gid}: {v}")
+                for d in st.get("dynamic", []):
+                    review.append(f"{nb_res['name']}/{gid}: {d}")
+            if nb_res.get("error"):
+                flags.append(f"{nb_res['name']}: {nb_res['error']}")
+        score = sum(r["points"] for r in rows)
+        max_score = sum(r["max_points"] for r in rows)
+        return {
+            "student": student,
+            "assignment": self.opts.assignment,
+            "digest": digest,
+            "reference_key": self.reference_key(),
+            "score": score,
+            "max_score": max_score,
+            "flags": flags,
+            "review": review,
+            "tests": rows,
+            "answer_errors": {nb["name"]: nb.get("answer_errors", {}) for nb in evidence["notebooks"]},
+            "run": {nb["name"]: nb.get("run", {}) for nb in evidence["notebooks"]},
+            "seconds": round(float(evidence.get("seconds", 0.0)), 2),
+            "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+
+    # ---------------------------------------------------------------- the class
+    def run(self) -> ClassResult:
+        from autograder.gradebook import GradebookWriter, default_url
+        from autograder.report import write_outputs
+
+        opts = self.opts
+        opts.out.mkdir(parents=True, exist_ok=True)
+        self.prepare()
+        students, rejected = discover_students(opts.submissions, opts.assignment)
+        if opts.students:
+            unknown = sorted(set(opts.students) - set(students))
+            if unknown:
+                raise SystemExit(f"error: no submission folder for student(s): {', '.join(unknown)}")
+            students = [s for s in students if s in opts.students]
+        results_dir = opts.out / "results"
+        result = ClassResult(errors=dict(rejected))
+        names = [s.name for s in self.sources]
+        ref_key = self.reference_key()
+        pending, digests = [], {}
+        for s in students:
+            digests[s] = _submission_digest(opts.submissions / s / opts.assignment, names)
+            rp = results_dir / f"{s}.json"
+            if rp.exists() and not opts.force:
+                try:
+                    old = json.loads(rp.read_text(encoding="utf-8"))
+                except json.JSONDecodeError:
+                    old = {}
+                if old.get("digest") == digests[s] and old.get("reference_key") == ref_key:
+                    result.skipped.append(s)
+                    continue
+            pending.append(s)
+        self.log(
+            f"grading {opts.assignment}: {len(students)} student(s), {len(pending)} to grade, "
+            f"{len(result.skipped)} already graded; "
+            + (f"Dask scheduler {opts.scheduler}" if opts.scheduler else f"{opts.workers} local worker(s)")
+        )
+        gbw = GradebookWriter(opts.db_url or default_url(opts.out), opts.assignment, self.sources)
+        try:
+            bar = _bar(len(pending), enabled=opts.progress_bar and not opts.quiet)
+            for student, evidence, err in self._execute(pending):
+                if err is not None:
+                    result.errors[student] = err
+                    self.log(f"  ! {student}: grading failed: {err}")
+                    bar.update(1)
+                    continue
+                res = self.judge(student, evidence, digests[student])
+                _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
+                gbw.write(student, res["tests"], flagged=bool(res["flags"]))
+                result.graded.append(student)
+                flag = f"  flags: {len(res['flags'])}" if res["flags"] else ""
+                line = (
+                    f"  {student:<24} {res['score']:g}/{res['max_score']:g}  ({res['seconds']:.1f} s){flag}"
+                )
+                if bar.disable:
+                    self.log(line)
+                else:
+                    bar.write(line)
+                bar.update(1)
+            bar.close()
+            # Re-sync everything already graded (idempotent), then the outputs.
+            all_results = []
+            for s in students:
+                rp = results_dir / f"{s}.json"
+                if rp.exists():
+                    res = json.loads(rp.read_text(encoding="utf-8"))
+                    all_results.append(res)
+                    if s in result.skipped:
+                        gbw.write(s, res["tests"], flagged=bool(res["flags"]))
+        finally:
+            gbw.close()
+        result.rows, result.summary = write_outputs(opts.out, opts.assignment, all_results, result.errors)
+        return result
+
+    def _execute(self, students: list[str]):
+        """Yield ``(student, evidence, error)`` as submissions finish."""
+        if not students:
+            return
+        if self.opts.scheduler:
+            from distributed import Client, as_completed
+
+            with Client(self.opts.scheduler, timeout="30s") as client:
+                futs = {
+                    client.submit(
+                        run_submission, self.payload(s), pure=False, key=f"grade-{s}-{time.time_ns()}"
+                    ): s
+                    for s in students
+                }
+                for fut in as_completed(futs):
+                    s = futs[fut]
+                    try:
+                        yield s, _json_roundtrip(fut.result()), None
+                    except Exception as exc:  # noqa: BLE001
+                        yield s, None, f"{type(exc).__name__}: {exc}"
+            return
+        with cf.ThreadPoolExecutor(max_workers=max(1, self.opts.workers)) as pool:
+            futs = {pool.submit(run_submission, self.payload(s)): s for s in students}
+            for fut in cf.as_completed(futs):
+                s = futs[fut]
+                try:
+                    yield s, _json_roundtrip(fut.result()), None
+                except Exception as exc:  # noqa: BLE001
+                    yield s, None, f"{type(exc).__name__}: {exc}"
+
+
+def _json_roundtrip(evidence: dict) -> dict:
+    """Evidence crosses the worker boundary as JSON, whatever the transport."""
+    return json.loads(json.dumps(evidence))
+
+
+class _NoBar:
+    disable = True
+
+    def update(self, n=1):
+        pass
+
+    def write(self, s):
+        print(s, flush=True)
+
+    def close(self):
+        pass
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="grading", unit="student", file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,134 @@
+"""The trusted reference run: the source notebook executed once, its records kept as the truth.
+
+``python -m autograder reference ASSIGNMENT`` (and every ``grade``) runs each source notebook of
+the assignment through the same assembly and rewriting as a submission, but with
+``declare=True``: the records then carry the declared tolerances, bounds and labels. The result
+is cached in ``.course-data/reference/<assignment>/<notebook>.json`` and rebuilt when the source
+notebook or the ``course`` package changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+from autograder.notebook import SourceNotebook, assemble
+from autograder.sandbox import Limits, run_sandboxed
+from autograder.worker import kernel_env, read_progress, read_records
+
+
+class ReferenceError(RuntimeError):
+    """The reference solution does not pass its own tests: grading would be meaningless."""
+
+
+def course_package_hash() -> str:
+    import course
+
+    h = hashlib.sha256()
+    for p in sorted(Path(course.__file__).parent.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(source: SourceNotebook) -> str:
+    return hashlib.sha256(f"{source.sha256}:{course_package_hash()}".encode()).hexdigest()
+
+
+def load_or_build(course: Course, assignment: str, source_path: Path, force: bool = False, log=print) -> dict:
+    """The reference records of one source notebook, from the cache when it is current."""
+    source = SourceNotebook.load(source_path)
+    out = course.reference_dir(assignment) / f"{source.name}.json"
+    key = cache_key(source)
+    if out.exists() and not force:
+        data = json.loads(out.read_text(encoding="utf-8"))
+        if data.get("key") == key:
+            return data
+    log(f"reference run: {assignment}/{source.name}.ipynb ...")
+    t0 = time.monotonic()
+    data = build(source)
+    data.update(key=key, assignment=assignment, seconds=round(time.monotonic() - t0, 1))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(out)
+    log(
+        f"reference run: {assignment}/{source.name}.ipynb done in {data['seconds']} s, {len(data['records'])} checks"
+    )
+    return data
+
+
+def build(source: SourceNotebook) -> dict:
+    """Execute the source notebook with declaring recorders; raise ReferenceError unless every test holds."""
+    asm = assemble(source, release=source.nb, student=source.nb, record_path="records.jsonl", declare=True)
+    with tempfile.TemporaryDirectory(prefix="ag-ref-") as tmp:
+        work = Path(tmp)
+        nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
+        limits = Limits(
+            wall_seconds=SUBMISSION_TIMEOUT_S, cpu_seconds=SUBMISSION_TIMEOUT_S * 4, memory_bytes=8 * 1024**3
+        )
+        res = run_sandboxed(
+            [
+                sys.executable,
+                "-m",
+                "autograder.execute",
+                "graded.ipynb",
+                ".",
+                "--cell-timeout",
+                str(CELL_TIMEOUT_S),
+            ],
+            work,
+            limits,
+            kernel_env(threads=None),
+            isolate=False,
+            stdout_path=work / "executor.log",
+        )
+        records = read_records(work / "records.jsonl")
+        progress = read_progress(work / "progress.jsonl")
+        log_tail = (work / "executor.log").read_text(errors="replace")[-3000:]
+    problems = []
+    if res.timed_out:
+        problems.append(f"the reference run exceeded {SUBMISSION_TIMEOUT_S} s")
+    for idx, ev in progress.items():
+        if ev.get("status") != "ok":
+            cell = asm.nb["cells"][idx]
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", f"cell {idx}")
+            problems.append(f"{gid}: {ev.get('status')} {ev.get('error')}")
+    names: dict[str, int] = {}
+    for r in records:
+        names[r["name"]] = names.get(r["name"], 0) + 1
+    dup = sorted(n for n, k in names.items() if k > 1)
+    if dup:
+        problems.append(f"check names recorded more than once (names must be unique): {', '.join(dup[:10])}")
+    for t in source.tests():
+        if not any(r["cell"] == t.grade_id for r in records):
+            problems.append(f"test cell {t.grade_id} recorded no check")
+    if problems:
+        raise ReferenceError(
+            f"reference run of {source.name}.ipynb failed:\n  - "
+            + "\n  - ".join(problems)
+            + f"\nexecutor log tail:\n{log_tail}"
+        )
+    import numpy
+    import torch
+
+    return {
+        "notebook": source.name,
+        "source_sha256": source.sha256,
+        "tests": {t.grade_id: {"points": t.points, "hidden": t.hidden} for t in source.tests()},
+        "records": records,
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": numpy.__version__,
+            "torch": torch.__version__,
+            "machine": platform.machine(),
+        },
+    }
