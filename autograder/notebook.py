@@ -110,10 +110,14 @@ def parse_submission(raw: bytes) -> dict:
         raise SubmissionError(
             f"the notebook is not valid JSON (line {exc.lineno}, column {exc.colno}); re-save it from JupyterLab."
         ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+    if not isinstance(data, dict):
+        raise SubmissionError("the file is not a Jupyter notebook (its JSON is not an object with cells).")
+    if "nbformat" in data and data.get("nbformat") != 4:
+        raise SubmissionError(f"unsupported notebook format version {data.get('nbformat')!r} (expected 4); re-save it from JupyterLab.")
+    if not isinstance(data.get("cells"), list):
         raise SubmissionError("the file is not a Jupyter notebook (no list of cells).")
     if data.get("nbformat") != 4:
-        raise SubmissionError(f"unsupported notebook format version {data.get('nbformat')!r} (expected 4).")
+        raise SubmissionError("the notebook has no nbformat version (expected 4); re-save it from JupyterLab.")
     for i, c in enumerate(data["cells"]):
         if not isinstance(c, dict) or c.get("cell_type") not in ("code", "markdown", "raw"):
             raise SubmissionError(f"cell {i} is malformed.")
