@@ -1,0 +1,45 @@
+"""Shared fixtures: the course, its chapters, and the reference records (built once, cached)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.config import Course
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("COURSE_PLAIN_PROGRESS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+# nbgrader shells out to `alembic` from this environment
+os.environ["PATH"] = str(Path(os.sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
+
+def chapters() -> list[str]:
+    return Course(ROOT).assignments()
+
+
+def mutant_module(assignment: str):
+    try:
+        return importlib.import_module(f"tests.mutants.ch{assignment}")
+    except ModuleNotFoundError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return Course(ROOT)
+
+
+@pytest.fixture(scope="session")
+def references(course):
+    """Reference records of every chapter (the trusted run; cached in .course-data/reference)."""
+    from autograder.reference import load_or_build
+
+    out = {}
+    for a in course.assignments():
+        for p in course.source_notebooks(a):
+            out[(a, p.stem)] = load_or_build(course, a, p)
+    return out
