@@ -45,7 +45,9 @@ def filled_release(release: dict, answers: dict[str, str]) -> dict:
     return nb
 
 
-def make_demo_class(course: Course, assignment: str, out: Path, attacks: bool = False, n_mutants: int = 4) -> list[str]:
+def make_demo_class(
+    course: Course, assignment: str, out: Path, attacks: bool = False, n_mutants: int = 4
+) -> list[str]:
     """Write ``out/<student>/<assignment>/<notebook>.ipynb`` for each demo student; returns the ids."""
     sources = [SourceNotebook.load(p) for p in course.source_notebooks(assignment)]
     releases = {s.name: json.loads(course.release_notebook(assignment, s.name).read_text()) for s in sources}

@@ -113,11 +113,15 @@ def parse_submission(raw: bytes) -> dict:
     if not isinstance(data, dict):
         raise SubmissionError("the file is not a Jupyter notebook (its JSON is not an object with cells).")
     if "nbformat" in data and data.get("nbformat") != 4:
-        raise SubmissionError(f"unsupported notebook format version {data.get('nbformat')!r} (expected 4); re-save it from JupyterLab.")
+        raise SubmissionError(
+            f"unsupported notebook format version {data.get('nbformat')!r} (expected 4); re-save it from JupyterLab."
+        )
     if not isinstance(data.get("cells"), list):
         raise SubmissionError("the file is not a Jupyter notebook (no list of cells).")
     if data.get("nbformat") != 4:
-        raise SubmissionError("the notebook has no nbformat version (expected 4); re-save it from JupyterLab.")
+        raise SubmissionError(
+            "the notebook has no nbformat version (expected 4); re-save it from JupyterLab."
+        )
     for i, c in enumerate(data["cells"]):
         if not isinstance(c, dict) or c.get("cell_type") not in ("code", "markdown", "raw"):
             raise SubmissionError(f"cell {i} is malformed.")

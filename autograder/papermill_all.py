@@ -27,7 +27,13 @@ def declared_parameters(path: Path) -> set[str]:
     for c in nb["cells"]:
         if c["cell_type"] == "code" and "parameters" in c.get("metadata", {}).get("tags", []):
             src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            return {t.id for n in ast.parse(src).body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+            return {
+                t.id
+                for n in ast.parse(src).body
+                if isinstance(n, ast.Assign)
+                for t in n.targets
+                if isinstance(t, ast.Name)
+            }
     return set()
 
 
@@ -53,18 +59,26 @@ def run_one(path: Path, out_dir: Path, params: dict, kernel: str = "python3") ->
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     try:
-        pm.execute_notebook(str(path), str(out), parameters=use, kernel_name=kernel, cwd=str(path.parent), progress_bar=False)
+        pm.execute_notebook(
+            str(path), str(out), parameters=use, kernel_name=kernel, cwd=str(path.parent), progress_bar=False
+        )
         return True, time.monotonic() - t0, ""
     except Exception as exc:  # noqa: BLE001 - report and go on with the other notebooks
         return False, time.monotonic() - t0, f"{type(exc).__name__}: {str(exc)[:2000]}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m autograder.papermill_all", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m autograder.papermill_all", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every lecture and solution)")
     ap.add_argument("--out", type=Path, default=Path(".course-data/executed"))
-    ap.add_argument("--device", default=None, help="passed as the `device` parameter where a notebook has one")
-    ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="override a parameter")
+    ap.add_argument(
+        "--device", default=None, help="passed as the `device` parameter where a notebook has one"
+    )
+    ap.add_argument(
+        "-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="override a parameter"
+    )
     args = ap.parse_args(argv)
     os.environ.setdefault("COURSE_PLAIN_PROGRESS", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -82,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             failed.append(str(rel))
             print("     " + err.replace("\n", "\n     ")[:3000], flush=True)
-    print(f"executed {len(paths)} notebook(s) in {time.monotonic() - total:.1f} s; {len(failed)} failed", flush=True)
+    print(
+        f"executed {len(paths)} notebook(s) in {time.monotonic() - total:.1f} s; {len(failed)} failed",
+        flush=True,
+    )
     return 1 if failed else 0
 
 

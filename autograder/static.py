@@ -133,7 +133,9 @@ def check_answer(grade_id: str, source: str, forbid: list[str], base_aliases: di
     rep.dynamic = sorted(set(rep.dynamic))
     # Report the most specific names only (torch.nn.functional.conv2d, not also torch.nn.functional).
     viol = sorted(set(rep.violations))
-    rep.violations = [v for v in viol if not any(w != v and w.startswith(v.split(",")[0] + ".") for w in viol)]
+    rep.violations = [
+        v for v in viol if not any(w != v and w.startswith(v.split(",")[0] + ".") for w in viol)
+    ]
     return rep
 
 

@@ -81,11 +81,15 @@ def run_catalogue(course: Course, assignment: str, notebook: str, mutants: list)
             for c in cells:
                 ok, err = kernel.run(source_of(c))
                 if not ok:
-                    raise RuntimeError(f"reference cell failed in the mutation kernel: {err}\n{source_of(c)[:500]}")
+                    raise RuntimeError(
+                        f"reference cell failed in the mutation kernel: {err}\n{source_of(c)[:500]}"
+                    )
             aliases = notebook_aliases(source.code_outside_answers())
             outcomes = []
             for m in mutants:
-                idx = next(i for i, c in enumerate(cells) if is_solution(c) and nbg(c).get("grade_id") == m.cell)
+                idx = next(
+                    i for i, c in enumerate(cells) if is_solution(c) and nbg(c).get("grade_id") == m.cell
+                )
                 original = source_of(cells[idx])
                 mutated = m.apply(original)
                 defined = check_answer(m.cell, original, [], aliases).defines

@@ -18,13 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import Grader, GradeOptions
+from autograder.grade import GradeOptions, Grader
 from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
 
 WRONG_SCALE = "def scale_rows(x, w):\n    return x * 2.0\n"
-SOFTMAX_OK = (
-    "def row_softmax(z):\n    z = z - z.max(axis=1, keepdims=True)\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n"
-)
+SOFTMAX_OK = "def row_softmax(z):\n    z = z - z.max(axis=1, keepdims=True)\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n"
 SCALE_OK = "def scale_rows(x, w):\n    return x * w[:, None]\n"
 FULL, SCALE_POINTS, SOFTMAX_POINTS, CLASSIFY_POINTS = 6.0, 2.0, 3.0, 1.0
 
@@ -49,7 +47,16 @@ def _insert_after(nb: dict, grade_id: str, source: str) -> dict:
     nb = json.loads(json.dumps(nb))
     for i, c in enumerate(nb["cells"]):
         if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            nb["cells"].insert(i + 1, {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None})
+            nb["cells"].insert(
+                i + 1,
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": source,
+                    "outputs": [],
+                    "execution_count": None,
+                },
+            )
             return nb
     raise KeyError(grade_id)
 
@@ -86,7 +93,9 @@ def graded(tmp_path_factory):
     S["honest"] = _answers(release)
     S["blank"] = release
     S["honest_stderr"] = _insert_after(
-        _answers(release), "scale_rows", "import sys, warnings\nwarnings.warn('deprecated thing', DeprecationWarning)\nprint('noise', file=sys.stderr)\n"
+        _answers(release),
+        "scale_rows",
+        "import sys, warnings\nwarnings.warn('deprecated thing', DeprecationWarning)\nprint('noise', file=sys.stderr)\n",
     )
     # runs forever: in an extra cell (interrupted at the cell limit) and in a function that ignores SIGINT
     S["loop_cell"] = _insert_after(_answers(release), "scale_rows", "while True:\n    pass\n")
@@ -95,7 +104,11 @@ def graded(tmp_path_factory):
         softmax="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ndef row_softmax(z):\n    while True:\n        try:\n            pass\n        except KeyboardInterrupt:\n            pass\n",
     )
     # memory bomb, bounded at 6 GiB (the test's limit is 1 GiB)
-    S["memory_bomb"] = _answers(release, softmax="blocks = []\nfor _ in range(24):\n    blocks.append(bytearray(256 * 1024**2))\n" + SOFTMAX_OK)
+    S["memory_bomb"] = _answers(
+        release,
+        softmax="blocks = []\nfor _ in range(24):\n    blocks.append(bytearray(256 * 1024**2))\n"
+        + SOFTMAX_OK,
+    )
     # bounded fork bomb whose children would outlive the run (daemons)
     S["fork_bomb"] = _insert_after(
         _answers(release),
@@ -112,14 +125,20 @@ def graded(tmp_path_factory):
         scale="import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
         "np.array_equal = lambda *a, **k: True\n" + WRONG_SCALE,
     )
-    S["patch_builtins"] = _answers(release, scale="import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.max = lambda *a, **k: 0\n" + WRONG_SCALE)
+    S["patch_builtins"] = _answers(
+        release,
+        scale="import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.max = lambda *a, **k: 0\n" + WRONG_SCALE,
+    )
     S["patch_ipython"] = _answers(
-        release, scale=WRONG_SCALE + "ip = get_ipython()\n_orig = ip.run_cell\nip.run_cell = lambda raw_cell, *a, **k: _orig('1', *a, **k) if 'check' in raw_cell else _orig(raw_cell, *a, **k)\n"
+        release,
+        scale=WRONG_SCALE
+        + "ip = get_ipython()\n_orig = ip.run_cell\nip.run_cell = lambda raw_cell, *a, **k: _orig('1', *a, **k) if 'check' in raw_cell else _orig(raw_cell, *a, **k)\n",
     )
     S["patch_course"] = _answers(
         release,
         scale="import course.checks as cc\ncc.check = lambda *a, **k: None\ncc.compare = lambda *a, **k: (True, 'ok')\n"
-        "cc.verdict = lambda *a, **k: (True, 'ok')\ncc.Recorder.record = lambda self, *a, **k: None\n" + WRONG_SCALE,
+        "cc.verdict = lambda *a, **k: (True, 'ok')\ncc.Recorder.record = lambda self, *a, **k: None\n"
+        + WRONG_SCALE,
     )
     S["patch_recorder"] = _answers(release, scale=WRONG_SCALE + "__ag_record__ = lambda *a, **k: None\n")
     S["fake_records"] = _answers(
@@ -130,13 +149,23 @@ def graded(tmp_path_factory):
     )
     S["edit_test"] = _set_cell(_answers(release, scale=WRONG_SCALE), "test_scale_rows", source="pass\n")
     deleted = _answers(release, scale=WRONG_SCALE)
-    deleted["cells"] = [c for c in deleted["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "test_scale_rows"]
+    deleted["cells"] = [
+        c
+        for c in deleted["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "test_scale_rows"
+    ]
     S["delete_test"] = deleted
     dup = _answers(release, scale=WRONG_SCALE)
-    tcell = next(c for c in dup["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test_scale_rows")
+    tcell = next(
+        c
+        for c in dup["cells"]
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test_scale_rows"
+    )
     dup["cells"].append(json.loads(json.dumps(tcell)))
     S["duplicate_test"] = dup
-    S["regrade_id"] = _set_cell(_answers(release, scale=WRONG_SCALE), "test_scale_rows", grade_id="test_renamed", source="pass\n")
+    S["regrade_id"] = _set_cell(
+        _answers(release, scale=WRONG_SCALE), "test_scale_rows", grade_id="test_renamed", source="pass\n"
+    )
     S["reorder_tests"] = _answers(release, scale=WRONG_SCALE)
     S["reorder_tests"]["cells"].reverse()
     S["read_solutions"] = _answers(
@@ -146,7 +175,9 @@ def graded(tmp_path_factory):
     )
     ref_dir = course.reference_dir(ASSIGNMENT)
     S["read_reference"] = _answers(
-        release, scale=f"import os\nprint(os.listdir({str(ref_dir)!r}))\n" + SCALE_OK.replace("x * w[:, None]", "x * 2.0")
+        release,
+        scale=f"import os\nprint(os.listdir({str(ref_dir)!r}))\n"
+        + SCALE_OK.replace("x * w[:, None]", "x * 2.0"),
     )
     S["network"] = _answers(
         release,
@@ -154,19 +185,29 @@ def graded(tmp_path_factory):
     )
     S["write_gradebook"] = _answers(
         release,
-        scale=f"import sqlite3\ncon = sqlite3.connect({str(gradebook)!r})\ncon.execute('update grade set auto_score = 100')\ncon.commit()\n" + SCALE_OK,
+        scale=f"import sqlite3\ncon = sqlite3.connect({str(gradebook)!r})\ncon.execute('update grade set auto_score = 100')\ncon.commit()\n"
+        + SCALE_OK,
     )
     S["other_student"] = _answers(
-        release, scale=f"open({str(subs / 'honest' / ASSIGNMENT / 'toy.ipynb')!r}, 'w').write('pwned')\n" + SCALE_OK
+        release,
+        scale=f"open({str(subs / 'honest' / ASSIGNMENT / 'toy.ipynb')!r}, 'w').write('pwned')\n" + SCALE_OK,
     )
     S["forbidden_torch"] = _answers(
-        release, softmax="import torch\ndef row_softmax(z):\n    return torch.softmax(torch.as_tensor(z), dim=1).numpy()\n"
+        release,
+        softmax="import torch\ndef row_softmax(z):\n    return torch.softmax(torch.as_tensor(z), dim=1).numpy()\n",
     )
     S["dynamic_import"] = _answers(
-        release, softmax="mod = __import__('sci' + 'py.special', fromlist=['softmax'])\ndef row_softmax(z):\n    return mod.softmax(z, axis=1)\n"
+        release,
+        softmax="mod = __import__('sci' + 'py.special', fromlist=['softmax'])\ndef row_softmax(z):\n    return mod.softmax(z, axis=1)\n",
     )
-    S["print_bomb"] = _insert_after(_answers(release), "scale_rows", "for _ in range(200000):\n    print('x' * 500)\n")
-    S["huge_file"] = _insert_after(_answers(release), "test_row_softmax", "with open('big.bin', 'wb') as fh:\n    fh.write(b'0' * (200 * 1024**2))\n")
+    S["print_bomb"] = _insert_after(
+        _answers(release), "scale_rows", "for _ in range(200000):\n    print('x' * 500)\n"
+    )
+    S["huge_file"] = _insert_after(
+        _answers(release),
+        "test_row_softmax",
+        "with open('big.bin', 'wb') as fh:\n    fh.write(b'0' * (200 * 1024**2))\n",
+    )
     for sid, nb in S.items():
         submission_from(nb, subs / sid)
     # malformed submissions, written as raw bytes
@@ -203,7 +244,16 @@ def graded(tmp_path_factory):
     for r in res.rows:
         by_student.setdefault(r["student_id"], {})[r["test_id"]] = {**r, "points": float(r["points"])}
     summary = {r["student_id"]: r for r in res.summary}
-    yield {"res": res, "rows": by_student, "summary": summary, "course": course, "subs": subs, "connections": connections, "gradebook": gradebook, "out": root / "out"}
+    yield {
+        "res": res,
+        "rows": by_student,
+        "summary": summary,
+        "course": course,
+        "subs": subs,
+        "connections": connections,
+        "gradebook": gradebook,
+        "out": root / "out",
+    }
 
 
 def score(graded, sid) -> float:
@@ -251,7 +301,10 @@ def test_exits_and_crashes_keep_earlier_credit(graded):
     assert score(graded, "sys_exit") >= SCALE_POINTS
 
 
-@pytest.mark.parametrize("sid", ["patch_numpy", "patch_builtins", "patch_ipython", "patch_course", "patch_recorder", "fake_records"])
+@pytest.mark.parametrize(
+    "sid",
+    ["patch_numpy", "patch_builtins", "patch_ipython", "patch_course", "patch_recorder", "fake_records"],
+)
 def test_monkeypatching_gains_nothing(graded, sid):
     assert graded["rows"][sid]["test_scale_rows"]["points"] == 0, graded["rows"][sid]["test_scale_rows"]
 
@@ -286,7 +339,13 @@ def test_gradebook_and_other_students_untouchable(graded):
 
 
 def test_malformed_submissions_get_a_clear_message(graded):
-    for sid, word in [("not_json", "JSON"), ("non_utf8", "UTF-8"), ("wrong_nbformat", "format"), ("not_a_notebook", "notebook"), ("missing_notebook", "not submitted")]:
+    for sid, word in [
+        ("not_json", "JSON"),
+        ("non_utf8", "UTF-8"),
+        ("wrong_nbformat", "format"),
+        ("not_a_notebook", "notebook"),
+        ("missing_notebook", "not submitted"),
+    ]:
         assert score(graded, sid) == 0, sid
         msgs = {r["message"] for r in graded["rows"][sid].values()}
         assert any(word in m for m in msgs), (sid, msgs)
@@ -311,12 +370,14 @@ def test_output_and_file_limits(graded):
 def test_feedback_never_shows_hidden_test_source(graded):
     for fb in (graded["out"] / "feedback").rglob("feedback.html"):
         text = fb.read_text()
-        assert "BEGIN HIDDEN TESTS" not in text and "scale_rows_hidden\", scale_rows" not in text
+        assert "BEGIN HIDDEN TESTS" not in text and 'scale_rows_hidden", scale_rows' not in text
         assert "default_rng(2)" not in text
 
 
 def test_resume_grades_nothing_twice(graded):
-    opts = GradeOptions(assignment=ASSIGNMENT, submissions=graded["subs"], out=graded["out"], workers=2, progress_bar=False)
+    opts = GradeOptions(
+        assignment=ASSIGNMENT, submissions=graded["subs"], out=graded["out"], workers=2, progress_bar=False
+    )
     res = Grader(graded["course"], opts).run()
     assert res.graded == []
     assert len(res.skipped) == len(graded["summary"]) - len(graded["res"].errors)

@@ -22,7 +22,20 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path):
     made = make_demo_class(course, assignment, subs, n_mutants=3)
     out = tmp_path / "graded"
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", assignment, "--submissions", str(subs), "--out", str(out), "--workers", "2", "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            assignment,
+            "--submissions",
+            str(subs),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -38,7 +51,9 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path):
     for sid, row in summary.items():
         if sid.startswith("mistake"):
             assert float(row["score"]) < float(row["max_score"]), f"{sid} got full marks"
-    assert (out / "report.html").exists() and (out / "feedback" / "reference" / assignment / "feedback.html").exists()
+    assert (out / "report.html").exists() and (
+        out / "feedback" / "reference" / assignment / "feedback.html"
+    ).exists()
     assert (out / "gradebook.db").exists()
 
 

@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from course.checks import CheckFailure, Recorder, check, check_accuracy, check_bound, compare, decode, encode, verdict
+from course.checks import (
+    CheckFailure,
+    Recorder,
+    check,
+    check_accuracy,
+    check_bound,
+    compare,
+    decode,
+    encode,
+    verdict,
+)
 
 
 def test_check_passes_on_equal_values():
@@ -87,7 +97,13 @@ def test_hidden_check_without_records_explains(monkeypatch, tmp_path):
 def test_hidden_check_uses_reference_records(monkeypatch, tmp_path):
     ref = tmp_path / "ref"
     ref.mkdir()
-    rec = {"cell": "t", "kind": "check", "name": "h1", "value": encode(np.arange(3.0)), "declared": {"rtol": encode(1e-7), "atol": encode(0.0)}}
+    rec = {
+        "cell": "t",
+        "kind": "check",
+        "name": "h1",
+        "value": encode(np.arange(3.0)),
+        "declared": {"rtol": encode(1e-7), "atol": encode(0.0)},
+    }
     (ref / "nb.json").write_text(json.dumps({"records": [rec]}))
     monkeypatch.setenv("COURSE_REFERENCE_DIR", str(ref))
     check("h1", np.arange(3.0))
@@ -115,7 +131,13 @@ def test_decode_rejects_malformed():
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(0, 4), st.integers(0, 4)), elements=st.floats(allow_nan=True, allow_infinity=False)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(0, 4), st.integers(0, 4)),
+        elements=st.floats(allow_nan=True, allow_infinity=False),
+    )
+)
 def test_encode_roundtrip_and_self_comparison(a):
     b = decode(json.loads(json.dumps(encode(a))))
     assert b.shape == a.shape and np.array_equal(a, b, equal_nan=True)

@@ -27,10 +27,26 @@ def _env(course, assignment):
 @pytest.mark.parametrize("assignment", chapters())
 def test_validate_passes_on_solutions_and_fails_every_test_on_release(assignment, course, references):
     for src in course.source_notebooks(assignment):
-        ok = subprocess.run([*NBGRADER, "validate", str(src)], cwd=ROOT, capture_output=True, text=True, env=_env(course, assignment), timeout=900)
-        assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-3000:] + ok.stderr[-2000:]
+        ok = subprocess.run(
+            [*NBGRADER, "validate", str(src)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=_env(course, assignment),
+            timeout=900,
+        )
+        assert "Success! Your notebook passes all the tests." in ok.stdout, (
+            ok.stdout[-3000:] + ok.stderr[-2000:]
+        )
         rel = course.release_notebook(assignment, src.stem)
-        inv = subprocess.run([*NBGRADER, "validate", "--invert", str(rel)], cwd=ROOT, capture_output=True, text=True, env=_env(course, assignment), timeout=900)
+        inv = subprocess.run(
+            [*NBGRADER, "validate", "--invert", str(rel)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=_env(course, assignment),
+            timeout=900,
+        )
         assert "Success! The notebook does not pass any tests." in inv.stdout, inv.stdout[-3000:]
 
 
@@ -44,7 +60,12 @@ def test_stock_autograde_gives_reference_full_and_blank_zero(assignment, course,
         f"c.CourseDirectory.db_url = 'sqlite:///{root}/gradebook.db'\n"
     )
     env = _env(course, assignment)
-    run = lambda *args: subprocess.run([*NBGRADER, *args], cwd=root, capture_output=True, text=True, env=env, timeout=900)  # noqa: E731
+
+    def run(*args):
+        return subprocess.run(
+            [*NBGRADER, *args], cwd=root, capture_output=True, text=True, env=env, timeout=900
+        )
+
     gen = run("generate_assignment", assignment, "--force")
     assert gen.returncode == 0, gen.stdout + gen.stderr
     for src_path in course.source_notebooks(assignment):
@@ -60,6 +81,9 @@ def test_stock_autograde_gives_reference_full_and_blank_zero(assignment, course,
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root}/gradebook.db") as gb:
-        scores = {st: (gb.find_submission(assignment, st).score, gb.find_submission(assignment, st).max_score) for st in ("ref", "blank")}
+        scores = {
+            st: (gb.find_submission(assignment, st).score, gb.find_submission(assignment, st).max_score)
+            for st in ("ref", "blank")
+        }
     assert scores["ref"][0] == scores["ref"][1] > 0, scores
     assert scores["blank"][0] == 0, scores

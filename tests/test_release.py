@@ -17,7 +17,9 @@ pytestmark = pytest.mark.xdist_group("release")
 @pytest.mark.parametrize("assignment", chapters())
 def test_release_is_what_the_generator_makes(assignment, course, tmp_path):
     built = build_release(course, assignment, tmp_path)
-    assert _same_tree(built, course.release_dir / assignment), f"assignments/{assignment} is out of date: run `make assignments`"
+    assert _same_tree(built, course.release_dir / assignment), (
+        f"assignments/{assignment} is out of date: run `make assignments`"
+    )
 
 
 @pytest.mark.parametrize("assignment", chapters())
@@ -37,9 +39,15 @@ def test_release_has_no_solution_or_hidden_text(assignment, course):
             for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S):
                 for line in region.splitlines():
                     if "check(" in line:
-                        assert json.dumps(line.strip())[1:-1] not in release_text, f"hidden test leaked: {line}"
+                        assert json.dumps(line.strip())[1:-1] not in release_text, (
+                            f"hidden test leaked: {line}"
+                        )
         rel = json.loads(release_text)
-        stubs = [(nbg(c)["grade_id"], source_of(c)) for c in rel["cells"] if is_solution(c) and c["cell_type"] == "code"]
+        stubs = [
+            (nbg(c)["grade_id"], source_of(c))
+            for c in rel["cells"]
+            if is_solution(c) and c["cell_type"] == "code"
+        ]
         assert stubs, "the release has no answer cells"
         for gid, s in stubs:
             assert "raise NotImplementedError" in s, f"answer cell {gid} has no stub"
@@ -52,6 +60,9 @@ def test_committed_notebooks_are_clean():
     from tests.conftest import ROOT
 
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder.nbclean", "--check", "lectures", "solutions", "assignments"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "autograder.nbclean", "--check", "lectures", "solutions", "assignments"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout

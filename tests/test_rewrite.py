@@ -14,7 +14,11 @@ def test_expected_and_oracles_are_dropped():
 
 
 def test_declarations_kept_for_the_reference_run():
-    out = rewrite_test_cell("check_accuracy('acc', net.predict(X), y, lower=0.9)\ncheck('c', v, e, 1e-3, 1e-5)\n", "t", declare=True)
+    out = rewrite_test_cell(
+        "check_accuracy('acc', net.predict(X), y, lower=0.9)\ncheck('c', v, e, 1e-3, 1e-5)\n",
+        "t",
+        declare=True,
+    )
     assert "labels=y" in out and "lower=0.9" in out
     assert "rtol=0.001" in out and "atol=1e-05" in out and "expected" not in out
 
@@ -24,7 +28,9 @@ def test_attribute_calls_and_fstring_names():
     assert "__ag_record__('t', 'check', f'n{i}', a[i])" in out
 
 
-@pytest.mark.parametrize("bad", ["x = 1\n", "check(*args)\n", "check('a', 1, 2, 3, 4, 5)\n", "check('a')\n", "def f(:\n"])
+@pytest.mark.parametrize(
+    "bad", ["x = 1\n", "check(*args)\n", "check('a', 1, 2, 3, 4, 5)\n", "check('a')\n", "def f(:\n"]
+)
 def test_authoring_errors_are_reported(bad):
     with pytest.raises(RewriteError):
         rewrite_test_cell(bad, "t")

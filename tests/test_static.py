@@ -11,15 +11,21 @@ def test_torch_in_numpy_part_is_a_violation_even_through_aliases():
 
 
 def test_forbidden_layer_but_other_torch_is_fine():
-    src = "import torch\nfrom torch.nn.functional import linear\ndef f(x, w):\n    return torch.matmul(x, w)\n"
+    src = (
+        "import torch\nfrom torch.nn.functional import linear\ndef f(x, w):\n    return torch.matmul(x, w)\n"
+    )
     rep = check_answer("f", src, ["torch.nn.functional.linear"], {})
     assert rep.violations  # the import alone names the forbidden layer
-    rep = check_answer("f", "import torch\ndef f(x, w):\n    return torch.matmul(x, w)\n", ["torch.nn.functional.linear"], {})
+    rep = check_answer(
+        "f", "import torch\ndef f(x, w):\n    return torch.matmul(x, w)\n", ["torch.nn.functional.linear"], {}
+    )
     assert rep.violations == []
 
 
 def test_dynamic_tricks_are_flagged_not_failed():
-    rep = check_answer("f", "m = __import__('to' + 'rch')\nimport importlib\ndef f():\n    return eval('1')\n", ["torch"], {})
+    rep = check_answer(
+        "f", "m = __import__('to' + 'rch')\nimport importlib\ndef f():\n    return eval('1')\n", ["torch"], {}
+    )
     assert rep.violations == []
     assert any("__import__" in d for d in rep.dynamic) and any("importlib" in d for d in rep.dynamic)
 

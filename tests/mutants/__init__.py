@@ -21,5 +21,7 @@ class Mutant:
     def apply(self, source: str) -> str:
         n = source.count(self.old)
         if n != 1:
-            raise ValueError(f"mutant {self.why!r}: {self.old!r} occurs {n} times in cell {self.cell!r} (need 1)")
+            raise ValueError(
+                f"mutant {self.why!r}: {self.old!r} occurs {n} times in cell {self.cell!r} (need 1)"
+            )
         return source.replace(self.old, self.new)
