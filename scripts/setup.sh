@@ -27,5 +27,9 @@ if ! command -v bwrap >/dev/null 2>&1; then
     echo "WARNING: bubblewrap (bwrap) is missing; install it (e.g. apt-get install bubblewrap) so the grader can isolate submissions." >&2
   fi
 fi
+# PostgreSQL server for the gradebook test (skipped with a reason when it cannot be had).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 || echo "note: PostgreSQL not installed; its test will be skipped" >&2
+fi
 .venv/bin/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets" || true
 echo "set-up done: .venv ready. Next: make all (main job), make test (test suite), make lab (JupyterLab)."
