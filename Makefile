@@ -12,7 +12,7 @@ DEVICE ?= cpu
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab assignments check-assignments records notebooks demo grade all test lint format clean-notebooks bench bench-quick clean
+.PHONY: help setup lab assignments check-assignments records notebooks demo demo-class-50 grade all test lint format clean-notebooks bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -44,8 +44,14 @@ grade: ## grade a class: make grade ASSIGNMENT=01_backprop SUBMISSIONS=dir WORKE
 all: assignments notebooks ## the main job: generate, execute every notebook, grade a demo class of every assignment, print the tables
 	@for a in $$(ls solutions); do \
 	  $(PY) -m autograder demo-class $$a --out .course-data/demo/$$a && \
-	  $(PY) -m autograder grade $$a --submissions .course-data/demo/$$a --out .course-data/graded/$$a --workers $(WORKERS) --no-progress || exit 1; \
+	  $(PY) -m autograder grade $$a --submissions .course-data/demo/$$a --out .course-data/graded/$$a --workers $(WORKERS) --no-progress && \
+	  $(PY) -m autograder verify-demo .course-data/demo/$$a .course-data/graded/$$a || exit 1; \
 	done
+
+demo-class-50: assignments ## a mixed class of 50 (correct, blank, mutants, attacks) graded with one command, verdicts verified
+	$(PY) -m autograder demo-class $(ASSIGNMENT) --size 50 --attacks --out .course-data/demo50/$(ASSIGNMENT)
+	$(PY) -m autograder grade $(ASSIGNMENT) --submissions .course-data/demo50/$(ASSIGNMENT) --out .course-data/graded50/$(ASSIGNMENT) --workers $(WORKERS) --force
+	$(PY) -m autograder verify-demo .course-data/demo50/$(ASSIGNMENT) .course-data/graded50/$(ASSIGNMENT)
 
 test: ## the whole test suite (what CI runs)
 	$(PY) -m ruff check .

@@ -76,8 +76,22 @@ def _cmd_demo(args) -> int:
 
     course = Course.default()
     out = Path(args.out or course.data_dir / "submitted").resolve()
-    made = make_demo_class(course, args.assignment, out, attacks=args.attacks)
-    print(f"wrote {len(made)} demo submissions to {out}: {', '.join(made)}")
+    made = make_demo_class(course, args.assignment, out, attacks=args.attacks, size=args.size)
+    shown = ", ".join(made[:12]) + (f", ... ({len(made)} in all)" if len(made) > 12 else "")
+    print(f"wrote {len(made)} demo submissions to {out} (expected verdicts in expected.csv): {shown}")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from autograder.demo import verify
+
+    n, wrong = verify(Path(args.submissions), Path(args.graded))
+    if wrong:
+        print(f"{len(wrong)} of {n} verdicts are wrong:\n  " + "\n  ".join(wrong))
+        return 1
+    print(
+        f"all {n} verdicts are right (reference full marks, blank and attacks zero, every mistake loses points)"
+    )
     return 0
 
 
@@ -140,7 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("assignment")
     d.add_argument("--out")
     d.add_argument("--attacks", action="store_true", help="add adversarial submissions")
+    d.add_argument(
+        "--size", type=int, help="number of students (cycles through reference, blank, mutants, attacks)"
+    )
     d.set_defaults(fn=_cmd_demo)
+
+    v = sub.add_parser("verify-demo", help="check a graded demo class against its expected.csv")
+    v.add_argument("submissions")
+    v.add_argument("graded")
+    v.set_defaults(fn=_cmd_verify)
 
     args = ap.parse_args(argv)
     return args.fn(args)

@@ -1,12 +1,16 @@
-"""A demo class for an assignment: the reference solution, the blank release, and typical mistakes.
+"""A demo class for an assignment: the reference solution, the blank release, typical mistakes
+and (optionally) attacks, each with the verdict it must get.
 
 Submissions are made the way a student would: the *release* notebook with answer cells filled
 in. Mistakes come from the chapter's mutant catalogue (``tests/mutants/chNN_topic.py``), so the
 demo shows the grader telling right from wrong on the same edits the test suite uses.
+``expected.csv`` beside the submissions says what each student must get (``full``, ``zero``,
+``less``), and :func:`verify` checks a graded class against it.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib
 import json
 import shutil
@@ -16,21 +20,25 @@ from pathlib import Path
 from autograder.config import Course
 from autograder.notebook import SourceNotebook, is_solution, nbg, source_of
 
+# Attacks: code put in front of otherwise EMPTY answers (the release stubs), so any credit at all
+# would be undeserved.
 ATTACKS = {
-    "attack_patch_numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n",
-    "attack_skip_tests": "ip = get_ipython()\n_run = ip.run_cell\nip.run_cell = lambda src, *a, **k: _run('pass', *a, **k) if 'check' in src else _run(src, *a, **k)\n",
-    "attack_exit": "import os\nos._exit(0)\n",
+    "patch_numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n",
+    "skip_tests": "ip = get_ipython()\n_run = ip.run_cell\n"
+    "ip.run_cell = lambda src, *a, **k: _run('pass', *a, **k) if 'check' in src else _run(src, *a, **k)\n",
+    "patch_course": "import course.checks as cc\ncc.check = lambda *a, **k: None\ncc.Recorder.record = lambda self, *a, **k: None\n",
+    "exit": "import os\nos._exit(0)\n",
+    "read_solutions": "import glob\nprint(glob.glob('/work/**/solutions/**/*.ipynb', recursive=True))\n",
 }
 
 
 def mutants_for(course: Course, assignment: str) -> list:
     """The chapter's mutant catalogue, or [] when it has none."""
-    name = f"ch{assignment}"
     root = str(course.root)
     if root not in sys.path:
         sys.path.insert(0, root)
     try:
-        mod = importlib.import_module(f"tests.mutants.{name}")
+        mod = importlib.import_module(f"tests.mutants.ch{assignment}")
     except ModuleNotFoundError:
         return []
     return list(mod.MUTANTS)
@@ -46,42 +54,88 @@ def filled_release(release: dict, answers: dict[str, str]) -> dict:
 
 
 def make_demo_class(
-    course: Course, assignment: str, out: Path, attacks: bool = False, n_mutants: int = 4
+    course: Course,
+    assignment: str,
+    out: Path,
+    attacks: bool = False,
+    n_mutants: int = 4,
+    size: int | None = None,
 ) -> list[str]:
-    """Write ``out/<student>/<assignment>/<notebook>.ipynb`` for each demo student; returns the ids."""
+    """Write ``out/<student>/<assignment>/<notebook>.ipynb`` per demo student and ``out/expected.csv``.
+
+    Without ``size``: reference, blank, ``n_mutants`` mistakes (and the attacks). With ``size``:
+    that many students, cycling through reference, blank, every mutant and (with ``attacks``)
+    every attack. Returns the student ids.
+    """
     sources = [SourceNotebook.load(p) for p in course.source_notebooks(assignment)]
     releases = {s.name: json.loads(course.release_notebook(assignment, s.name).read_text()) for s in sources}
     answers = {s.name: {nbg(c)["grade_id"]: source_of(c) for c in s.cells if is_solution(c)} for s in sources}
-    students: dict[str, dict[str, dict]] = {}
-    students["reference"] = {n: filled_release(releases[n], answers[n]) for n in releases}
-    students["blank"] = {n: releases[n] for n in releases}
+    stubs = {
+        n: {nbg(c)["grade_id"]: source_of(c) for c in rel["cells"] if is_solution(c)}
+        for n, rel in releases.items()
+    }
+
+    kinds: list[tuple[str, dict[str, dict], str]] = []  # (id, notebooks, expected)
+    kinds.append(("reference", {n: filled_release(releases[n], answers[n]) for n in releases}, "full"))
+    kinds.append(("blank", {n: releases[n] for n in releases}, "zero"))
     muts = mutants_for(course, assignment)
-    step = max(1, len(muts) // max(1, n_mutants))
-    for i, m in enumerate(muts[::step][:n_mutants]):
+    if size is None:
+        step = max(1, len(muts) // max(1, n_mutants))
+        muts = muts[::step][:n_mutants]
+    for i, m in enumerate(muts):
         sub = {}
         for n in releases:
             a = dict(answers[n])
             if m.cell in a:
                 a[m.cell] = m.apply(a[m.cell])
             sub[n] = filled_release(releases[n], a)
-        students[f"mistake{i + 1}_{m.cell}"] = sub
+        kinds.append((f"mistake{i + 1}_{m.cell}", sub, "less"))
     if attacks:
-        for sid, code in ATTACKS.items():
+        for name, code in ATTACKS.items():
             sub = {}
             for n in releases:
-                # no real answers at all: any credit would be undeserved
-                stubs = {nbg(c)["grade_id"]: source_of(c) for c in releases[n]["cells"] if is_solution(c)}
-                first = next(iter(stubs))
-                stubs[first] = code + "\n" + stubs[first]
-                sub[n] = filled_release(releases[n], stubs)
-            students[sid] = sub
-    if out.exists():
-        for d in out.iterdir():
-            if d.is_dir() and (d / assignment).is_dir():
-                shutil.rmtree(d / assignment)
-    for sid, nbs in students.items():
+                a = dict(stubs[n])
+                first = next(iter(a))
+                a[first] = code + "\n" + a[first]
+                sub[n] = filled_release(releases[n], a)
+            kinds.append((f"attack_{name}", sub, "zero"))
+
+    students = (
+        kinds
+        if size is None
+        else [(f"s{i + 1:03d}_{kinds[i % len(kinds)][0]}", *kinds[i % len(kinds)][1:]) for i in range(size)]
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    for d in out.iterdir():
+        if d.is_dir() and (d / assignment).is_dir():
+            shutil.rmtree(d / assignment)
+    for sid, nbs, _ in students:
         d = out / sid / assignment
         d.mkdir(parents=True, exist_ok=True)
         for n, nb in nbs.items():
             (d / f"{n}.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    return list(students)
+    with open(out / "expected.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student_id", "expected"])
+        w.writerows((sid, exp) for sid, _, exp in students)
+    return [sid for sid, _, _ in students]
+
+
+def verify(submissions: Path, graded: Path) -> tuple[int, list[str]]:
+    """Compare ``graded/summary.csv`` with ``submissions/expected.csv``; returns (checked, wrong verdicts)."""
+    expected = {
+        r["student_id"]: r["expected"]
+        for r in csv.DictReader(open(submissions / "expected.csv", encoding="utf-8"))
+    }
+    summary = {r["student_id"]: r for r in csv.DictReader(open(graded / "summary.csv", encoding="utf-8"))}
+    wrong = []
+    for sid, exp in expected.items():
+        row = summary.get(sid)
+        if row is None or not row["max_score"]:
+            wrong.append(f"{sid}: not graded")
+            continue
+        score, mx = float(row["score"]), float(row["max_score"])
+        ok = {"full": score == mx, "zero": score == 0, "less": score < mx}[exp]
+        if not ok:
+            wrong.append(f"{sid}: expected {exp}, got {score:g}/{mx:g}")
+    return len(expected), wrong
