@@ -31,5 +31,10 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 || echo "note: PostgreSQL not installed; its test will be skipped" >&2
 fi
+# Optional: Debian's chromium for the browser test (tests/test_browser.py; skipped without it).
+# Playwright drives this browser; `playwright install` is never run.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && timeout 600 apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "note: chromium not installed; the browser test will be skipped" >&2
+fi
 .venv/bin/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets" || true
 echo "set-up done: .venv ready. Next: make all (main job), make test (test suite), make lab (JupyterLab)."
