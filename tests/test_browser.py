@@ -264,7 +264,8 @@ def _open(page, base: str, token: str, path: str) -> None:
 
 
 def _command(page, cmd: str) -> None:
-    page.evaluate("cmd => window.jupyterapp.commands.execute(cmd)", cmd)
+    # not awaited: a command that opens a dialog would otherwise block evaluate() without a timeout
+    page.evaluate("cmd => { window.jupyterapp.commands.execute(cmd); }", cmd)
 
 
 def _dismiss_dialogs(page) -> None:
@@ -349,8 +350,8 @@ def test_student_lecture_and_instructor_in_chromium(chromium, lab, tmp_path):
             dialog.locator("button").last.click()
 
             # -- lecture: run all, move a slider, the figure is redrawn
-            _command(page, "notebook:close-and-shutdown")
-            page.wait_for_timeout(500)
+            _command(page, "docmanager:save")
+            page.wait_for_timeout(1000)
             _dismiss_dialogs(page)
             _open(page, base, token, f"lectures/{CHAPTER}.ipynb")
             _dismiss_dialogs(page)
