@@ -1,0 +1,324 @@
+"""Typical mistakes in chapter 01 (backprop): each must lose points when graded.
+
+Every mutant below still runs. All but one fail a visible test with a ``CheckFailure``: the
+test cell right after the edited solution cell (the cache mistakes of ``sigmoid_forward`` and
+``tanh_forward`` in the backward test that follows). The one whose ``why`` ends in "hidden only"
+(no max subtraction before the softmax) is caught by the hidden large-score test alone.
+"""
+
+from __future__ import annotations
+
+from tests.mutants import Mutant
+
+NOTEBOOK = "solutions/01_backprop/backprop.ipynb"
+
+MUTANTS = [
+    # ------------------------------------------------------------------ affine_forward
+    Mutant(
+        cell="affine_forward",
+        old="    out = x @ w + b\n",
+        new="    out = x @ w\n",
+        why="I forgot to add the bias.",
+    ),
+    Mutant(
+        cell="affine_forward",
+        old="    out = x @ w + b\n",
+        new="    out = x @ w.T + b\n",
+        why="I multiplied by the transposed weight (PyTorch's layout).",
+    ),
+    Mutant(
+        cell="affine_forward",
+        old="    out = x @ w + b\n",
+        new="    out = x @ w - b\n",
+        why="I subtracted the bias.",
+    ),
+    Mutant(
+        cell="affine_forward",
+        old="    out = x @ w + b\n",
+        new="    out = np.maximum(x @ w + b, 0.0)\n",
+        why="I put the ReLU inside the affine layer.",
+    ),
+    # ------------------------------------------------------------------ affine_backward
+    Mutant(
+        cell="affine_backward",
+        old="dw = x.T @ dout",
+        new="dw = dout.T @ x",
+        why="My dw is transposed: (M, D) instead of (D, M).",
+    ),
+    Mutant(
+        cell="affine_backward",
+        old="db = dout.sum(axis=0)",
+        new="db = dout.sum(axis=1)",
+        why="I summed the bias gradient over the wrong axis.",
+    ),
+    Mutant(
+        cell="affine_backward",
+        old="db = dout.sum(axis=0)",
+        new="db = dout.mean(axis=0)",
+        why="I averaged the bias gradient over the batch (an extra 1/N).",
+    ),
+    Mutant(
+        cell="affine_backward",
+        old="db = dout.sum(axis=0)",
+        new="db = np.zeros(dout.shape[1])",
+        why="I forgot the bias gradient.",
+    ),
+    Mutant(
+        cell="affine_backward",
+        old="dx = dout @ w.T",
+        new="dx = -dout @ w.T",
+        why="I got the sign of dx wrong.",
+    ),
+    # ------------------------------------------------------------------ relu_forward
+    Mutant(
+        cell="relu_forward",
+        old="np.maximum(x, 0.0)",
+        new="np.minimum(x, 0.0)",
+        why="I used minimum instead of maximum.",
+    ),
+    Mutant(cell="relu_forward", old="np.maximum(x, 0.0)", new="np.abs(x)", why="I took the absolute value."),
+    Mutant(
+        cell="relu_forward",
+        old="np.maximum(x, 0.0)",
+        new="np.maximum(x, 0.01 * x)",
+        why="I wrote a leaky ReLU out of habit.",
+    ),
+    Mutant(
+        cell="relu_forward",
+        old="    out = np.maximum(x, 0.0)\n",
+        new="    out = x\n    out[out < 0] = 0.0\n",
+        why="I zeroed the negative entries in place, changing the caller's array.",
+    ),
+    # ------------------------------------------------------------------ relu_backward
+    Mutant(
+        cell="relu_backward",
+        old="dout * (x > 0)",
+        new="dout * (x >= 0)",
+        why="I let the gradient through at exactly x = 0.",
+    ),
+    Mutant(
+        cell="relu_backward",
+        old="dx = dout * (x > 0)",
+        new="dx = dout.copy()",
+        why="I passed the gradient through where x < 0 too.",
+    ),
+    Mutant(
+        cell="relu_backward",
+        old="dx = dout * (x > 0)",
+        new="dx = (x > 0) * 1.0",
+        why="I returned the local derivative and forgot to multiply by dout.",
+    ),
+    Mutant(
+        cell="relu_backward",
+        old="dout * (x > 0)",
+        new="dout * (x < 0)",
+        why="I masked with the wrong inequality.",
+    ),
+    # ------------------------------------------------------------------ sigmoid_forward
+    Mutant(
+        cell="sigmoid_forward",
+        old="np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        new="np.exp(x) / (1.0 + np.exp(x))",
+        why="I used exp(x) / (1 + exp(x)), which is nan for large x.",
+    ),
+    Mutant(
+        cell="sigmoid_forward",
+        old="np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        new="np.where(x >= 0, e / (1.0 + e), 1.0 / (1.0 + e))",
+        why="I swapped the two branches of the stable sigmoid.",
+    ),
+    Mutant(
+        cell="sigmoid_forward",
+        old="e = np.exp(-np.abs(x))",
+        new="e = np.exp(np.abs(x))",
+        why="I dropped the minus sign in the exponent.",
+    ),
+    Mutant(
+        cell="sigmoid_forward",
+        old="    cache = out\n",
+        new="    cache = x\n",
+        why="I cached the input, so the backward pass computes x (1 - x).",
+    ),
+    # ------------------------------------------------------------------ sigmoid_backward
+    Mutant(
+        cell="sigmoid_backward",
+        old="dout * s * (1.0 - s)",
+        new="dout * s",
+        why="I used sigma(x) as the derivative instead of sigma(x) (1 - sigma(x)).",
+    ),
+    Mutant(
+        cell="sigmoid_backward",
+        old="dout * s * (1.0 - s)",
+        new="s * (1.0 - s)",
+        why="I forgot to multiply by the upstream gradient.",
+    ),
+    Mutant(
+        cell="sigmoid_backward",
+        old="dout * s * (1.0 - s)",
+        new="dout * (1.0 - s**2)",
+        why="I used the tanh derivative 1 - s**2.",
+    ),
+    # ------------------------------------------------------------------ tanh_forward
+    Mutant(
+        cell="tanh_forward",
+        old="    cache = out\n",
+        new="    cache = x\n",
+        why="I cached the input, so the backward pass computes 1 - x**2 instead of 1 - tanh(x)**2.",
+    ),
+    Mutant(
+        cell="tanh_forward",
+        old="out = np.tanh(x)",
+        new="out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
+        why="I wrote tanh from exponentials, which is nan for large |x|.",
+    ),
+    Mutant(
+        cell="tanh_forward",
+        old="out = np.tanh(x)",
+        new="out = 2.0 * sigmoid_forward(x)[0] - 1.0",
+        why="I used 2 sigma(x) - 1, which is tanh(x / 2).",
+    ),
+    # ------------------------------------------------------------------ tanh_backward
+    Mutant(
+        cell="tanh_backward",
+        old="dout * (1.0 - t**2)",
+        new="dout * (1.0 - np.tanh(t) ** 2)",
+        why="I applied tanh again to the cached output.",
+    ),
+    Mutant(
+        cell="tanh_backward",
+        old="dout * (1.0 - t**2)",
+        new="1.0 - t**2",
+        why="I forgot to multiply by the upstream gradient.",
+    ),
+    Mutant(
+        cell="tanh_backward",
+        old="dout * (1.0 - t**2)",
+        new="dout * t * (1.0 - t)",
+        why="I copied the sigmoid derivative.",
+    ),
+    # ------------------------------------------------------------------ mse_loss
+    Mutant(
+        cell="mse_loss", old="dpred = diff / n", new="dpred = diff", why="I forgot the 1/N in the gradient."
+    ),
+    Mutant(
+        cell="mse_loss", old="diff = pred - y", new="diff = y - pred", why="My gradient has the wrong sign."
+    ),
+    Mutant(
+        cell="mse_loss",
+        old="n = pred.shape[0]",
+        new="n = pred.size",
+        why="I averaged over all entries instead of over the batch.",
+    ),
+    Mutant(
+        cell="mse_loss",
+        old="/ (2 * n)",
+        new="/ n",
+        why="I forgot the 1/2 in the loss (its gradient no longer matches).",
+    ),
+    # ------------------------------------------------------------------ numerical_gradient
+    Mutant(
+        cell="numerical_gradient",
+        old="grad[i] = (f_plus - f_minus) / (2 * h)",
+        new="grad[i] = (f_plus - f(x)) / h",
+        why="I used forward differences.",
+    ),
+    Mutant(
+        cell="numerical_gradient",
+        old="        x[i] = old\n",
+        new="",
+        why="I did not restore x[i] after nudging it.",
+    ),
+    Mutant(cell="numerical_gradient", old="/ (2 * h)", new="/ h", why="I divided by h instead of 2h."),
+    Mutant(
+        cell="numerical_gradient",
+        old="for i in np.ndindex(x.shape):",
+        new="for i in range(x.shape[0]):",
+        why="I looped over the first axis only.",
+    ),
+    # ------------------------------------------------------------------ TwoLayerNet
+    Mutant(
+        cell="TwoLayerNet",
+        old='"b1": db1',
+        new='"b1": np.zeros_like(b1)',
+        why="I forgot the gradient of the first bias.",
+    ),
+    Mutant(
+        cell="TwoLayerNet",
+        old='"b2": db2',
+        new='"b2": np.zeros_like(b2)',
+        why="I forgot the gradient of the second bias.",
+    ),
+    Mutant(cell="TwoLayerNet", old="        dscores /= n\n", new="", why="I forgot the 1/N in dscores."),
+    Mutant(
+        cell="TwoLayerNet",
+        old="dhidden = relu_backward(dact, cache_relu)",
+        new="dhidden = dact",
+        why="I skipped the ReLU in the backward pass.",
+    ),
+    Mutant(
+        cell="TwoLayerNet",
+        old="loss = -log_probs[np.arange(n), y].mean()",
+        new="loss = -log_probs[np.arange(n), y].sum()",
+        why="I summed the loss over the batch instead of averaging.",
+    ),
+    Mutant(
+        cell="TwoLayerNet",
+        old="        dscores[np.arange(n), y] -= 1.0\n",
+        new="",
+        why="I forgot to subtract the one-hot labels from the softmax.",
+    ),
+    Mutant(
+        cell="TwoLayerNet",
+        old="shifted = scores - scores.max(axis=1, keepdims=True)",
+        new="shifted = scores",
+        why="I did not subtract the largest score (overflow for large scores; hidden only).",
+    ),
+    Mutant(
+        cell="TwoLayerNet",
+        old="argmax(axis=1)",
+        new="argmax(axis=0)",
+        why="predict takes the argmax over the batch axis.",
+    ),
+    # ------------------------------------------------------------------ AffineFunction
+    Mutant(cell="AffineFunction", old="dw = x.T @ dout", new="dw = dout.T @ x", why="My dw is transposed."),
+    Mutant(
+        cell="AffineFunction",
+        old="dx = dout @ w.T",
+        new="dx = dout @ w",
+        why="I forgot to transpose w in dx.",
+    ),
+    Mutant(
+        cell="AffineFunction", old="db = dout.sum(dim=0)", new="db = None", why="I forgot the bias gradient."
+    ),
+    Mutant(
+        cell="AffineFunction",
+        old="db = dout.sum(dim=0)",
+        new="db = dout.mean(dim=0)",
+        why="I averaged the bias gradient (an extra 1/N).",
+    ),
+    Mutant(
+        cell="AffineFunction",
+        old="        out = x @ w + b\n",
+        new="        out = x @ w\n",
+        why="I forgot the bias in forward.",
+    ),
+    # ------------------------------------------------------------------ ReLUFunction
+    Mutant(
+        cell="ReLUFunction", old="(x > 0)", new="(x >= 0)", why="I let the gradient through at exactly x = 0."
+    ),
+    Mutant(
+        cell="ReLUFunction",
+        old="dx = dout * (x > 0).to(dout.dtype)",
+        new="dx = dout.clone()",
+        why="I passed the gradient through everywhere.",
+    ),
+    Mutant(
+        cell="ReLUFunction",
+        old="dx = dout * (x > 0).to(dout.dtype)",
+        new="dx = (x > 0).to(dout.dtype)",
+        why="I forgot to multiply by dout.",
+    ),
+    Mutant(
+        cell="ReLUFunction", old="x.clamp(min=0)", new="x.abs()", why="I took the absolute value in forward."
+    ),
+]
