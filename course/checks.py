@@ -228,9 +228,12 @@ def compare(
             if not ok:
                 return ok, msg
         return True, "ok"
-    if expected is None or isinstance(expected, str):
-        ok = actual == expected
-        return ok, "ok" if ok else f"expected {expected!r}{where}, got {actual!r}."
+    if expected is None:
+        ok = actual is None
+        return ok, "ok" if ok else f"expected None{where}, got {type(actual).__name__}."
+    if isinstance(expected, str):
+        ok = isinstance(actual, str) and actual == expected
+        return ok, "ok" if ok else f"expected {expected!r}{where}, got {str(actual)[:80]!r}."
     if isinstance(expected, bool | np.bool_):
         if isinstance(actual, bool | np.bool_) or (
             isinstance(actual, np.ndarray) and actual.shape == () and actual.dtype == bool

@@ -143,3 +143,11 @@ def test_encode_roundtrip_and_self_comparison(a):
     assert b.shape == a.shape and np.array_equal(a, b, equal_nan=True)
     if not np.isnan(a).any():
         assert compare(b, a)[0]
+
+
+def test_none_and_string_expectations():
+    assert compare(None, None)[0]
+    ok, msg = compare(np.ones(3), None)
+    assert not ok and "expected None" in msg
+    ok, msg = verdict("check", None, {"expected": np.ones(2)})
+    assert not ok
