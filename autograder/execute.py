@@ -14,9 +14,13 @@ import json
 import sys
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+# nbformat -> jsonschema imports `rfc3987_syntax` when it is installed, which builds a grammar at
+# import time (1.2 s here). Nothing here validates IRIs: block it, as this runs once per submission.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
 
 CELL_OUTPUT_CAP = 32 * 1024
 TOTAL_OUTPUT_CAP = 512 * 1024
@@ -69,6 +73,7 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
             "traceback": [],
         },
         record_timing=False,
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(nb_path.parent)}},
     )
     progress = open(outdir / "progress.jsonl", "a", encoding="utf-8")  # noqa: SIM115
