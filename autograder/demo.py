@@ -28,7 +28,11 @@ ATTACKS = {
     "ip.run_cell = lambda src, *a, **k: _run('pass', *a, **k) if 'check' in src else _run(src, *a, **k)\n",
     "patch_course": "import course.checks as cc\ncc.check = lambda *a, **k: None\ncc.Recorder.record = lambda self, *a, **k: None\n",
     "exit": "import os\nos._exit(0)\n",
-    "read_solutions": "import glob\nprint(glob.glob('/work/**/solutions/**/*.ipynb', recursive=True))\n",
+    # placed in the LAST answer cell: if the solutions were readable, every later test would pass
+    "read_solutions": "import glob, json\nfor _p in glob.glob({solutions!r} + '/*.ipynb'):\n"
+    "    for _c in json.load(open(_p))['cells']:\n"
+    "        if _c.get('metadata', {{}}).get('nbgrader', {{}}).get('solution'):\n"
+    "            exec(''.join(_c['source']))\n",
 }
 
 
@@ -64,8 +68,8 @@ def make_demo_class(
     """Write ``out/<student>/<assignment>/<notebook>.ipynb`` per demo student and ``out/expected.csv``.
 
     Without ``size``: reference, blank, ``n_mutants`` mistakes (and the attacks). With ``size``:
-    that many students, cycling through reference, blank, every mutant and (with ``attacks``)
-    every attack. Returns the student ids.
+    that many students, cycling through reference, blank, (with ``attacks``) every attack,
+    then every mutant. Returns the student ids.
     """
     sources = [SourceNotebook.load(p) for p in course.source_notebooks(assignment)]
     releases = {s.name: json.loads(course.release_notebook(assignment, s.name).read_text()) for s in sources}
@@ -78,6 +82,17 @@ def make_demo_class(
     kinds: list[tuple[str, dict[str, dict], str]] = []  # (id, notebooks, expected)
     kinds.append(("reference", {n: filled_release(releases[n], answers[n]) for n in releases}, "full"))
     kinds.append(("blank", {n: releases[n] for n in releases}, "zero"))
+    if attacks:
+        for name, code in ATTACKS.items():
+            sub = {}
+            code = code.format(solutions=str(course.source_dir / assignment))
+            for n in releases:
+                a = dict(stubs[n])
+                target = list(a)[-1] if name == "read_solutions" else next(iter(a))
+                a[target] = a[target] + "\n" + code if name == "read_solutions" else code + "\n" + a[target]
+                sub[n] = filled_release(releases[n], a)
+            kinds.append((f"attack_{name}", sub, "zero"))
+
     muts = mutants_for(course, assignment)
     if size is None:
         step = max(1, len(muts) // max(1, n_mutants))
@@ -90,16 +105,6 @@ def make_demo_class(
                 a[m.cell] = m.apply(a[m.cell])
             sub[n] = filled_release(releases[n], a)
         kinds.append((f"mistake{i + 1}_{m.cell}", sub, "less"))
-    if attacks:
-        for name, code in ATTACKS.items():
-            sub = {}
-            for n in releases:
-                a = dict(stubs[n])
-                first = next(iter(a))
-                a[first] = code + "\n" + a[first]
-                sub[n] = filled_release(releases[n], a)
-            kinds.append((f"attack_{name}", sub, "zero"))
-
     students = (
         kinds
         if size is None
