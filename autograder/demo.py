@@ -111,9 +111,11 @@ def make_demo_class(
         else [(f"s{i + 1:03d}_{kinds[i % len(kinds)][0]}", *kinds[i % len(kinds)][1:]) for i in range(size)]
     )
     out.mkdir(parents=True, exist_ok=True)
-    for d in out.iterdir():
+    for d in out.iterdir():  # a previous demo class of this assignment: replace it whole
         if d.is_dir() and (d / assignment).is_dir():
             shutil.rmtree(d / assignment)
+            if not any(d.iterdir()):
+                d.rmdir()
     for sid, nbs, _ in students:
         d = out / sid / assignment
         d.mkdir(parents=True, exist_ok=True)

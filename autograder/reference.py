@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import nbformat
 from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
 from autograder.notebook import SourceNotebook, assemble
 from autograder.sandbox import Limits, run_sandboxed
-from autograder.worker import kernel_env, read_progress, read_records
+from autograder.worker import executor_argv, kernel_env, read_progress, read_records
 
 
 class ReferenceError(RuntimeError):
@@ -76,15 +75,7 @@ def build(source: SourceNotebook) -> dict:
             wall_seconds=SUBMISSION_TIMEOUT_S, cpu_seconds=SUBMISSION_TIMEOUT_S * 4, memory_bytes=8 * 1024**3
         )
         res = run_sandboxed(
-            [
-                sys.executable,
-                "-m",
-                "autograder.execute",
-                "graded.ipynb",
-                ".",
-                "--cell-timeout",
-                str(CELL_TIMEOUT_S),
-            ],
+            executor_argv(CELL_TIMEOUT_S),
             work,
             limits,
             kernel_env(threads=None),

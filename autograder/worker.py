@@ -53,6 +53,19 @@ def kernel_env(threads: int | None = 1) -> dict[str, str]:
     return env
 
 
+def executor_argv(cell_timeout: int) -> list[str]:
+    """The command that executes ``graded.ipynb`` in the current folder (see autograder.execute)."""
+    return [
+        sys.executable,
+        "-m",
+        "autograder.execute",
+        "graded.ipynb",
+        ".",
+        "--cell-timeout",
+        str(cell_timeout),
+    ]
+
+
 def read_records(path: Path) -> list[dict]:
     """Parse the kernel's record file (untrusted): malformed lines are skipped, the size is capped."""
     out: list[dict] = []
@@ -179,15 +192,7 @@ def _run_notebook(nbp: dict, payload: dict) -> dict:
         nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
         limits = Limits(**payload.get("limits", {}))
         run = run_sandboxed(
-            [
-                sys.executable,
-                "-m",
-                "autograder.execute",
-                "graded.ipynb",
-                ".",
-                "--cell-timeout",
-                str(payload.get("cell_timeout", 120)),
-            ],
+            executor_argv(payload.get("cell_timeout", 120)),
             work,
             limits,
             kernel_env(threads=payload.get("threads", 1)),
