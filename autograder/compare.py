@@ -61,7 +61,10 @@ def _missing_reason(info: dict, run: dict) -> tuple[str, str]:
         return "error", f"{ename} was raised while the test ran"
     if status == "error":
         return "error", text or "the test cell raised an error"
-    return "failed", text or "no result was recorded"
+    return (
+        "failed",
+        text or "the test cell ran but recorded nothing (were the tests or the kernel tampered with?)",
+    )
 
 
 def judge_notebook(
@@ -123,7 +126,8 @@ def judge_notebook(
                 ok, msg = verdict(d["kind"], value, d["declared"])
                 if not ok:
                     msg = f"{d['name']}: {msg}"
-                    failures.append(msg if d["name"] in visible else _hide(msg))
+                    hidden = d["declared"].get("hidden", d["name"] not in visible)
+                    failures.append(_hide(msg) if hidden else msg)
                     break
         if not declared:
             results.append(

@@ -5,7 +5,8 @@ Every direct call ``check(name, actual, expected, rtol=, atol=)``,
 becomes ``__ag_record__(cell, kind, name, actual)``: the expected value, the bounds, the labels
 and any oracle call that computes them are never evaluated in the student's kernel. In the
 trusted reference run (``declare=True``) the declarations are kept as keyword arguments so that
-the records carry them. ``assert`` statements are removed (they decide nothing here).
+the records carry them. ``assert`` statements are removed (they decide nothing here). The reference run also records
+whether each check stands in the hidden part of its cell, so that feedback on it shows no values.
 """
 
 from __future__ import annotations
@@ -36,10 +37,24 @@ def _func_name(node: ast.Call) -> str | None:
     return None
 
 
+def hidden_lines(source: str) -> set[int]:
+    """Line numbers (1-based) between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``."""
+    lines, inside = set(), False
+    for i, line in enumerate(source.splitlines(), start=1):
+        if "### BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "### END HIDDEN TESTS" in line:
+            inside = False
+        elif inside:
+            lines.add(i)
+    return lines
+
+
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, cell_id: str, declare: bool):
+    def __init__(self, cell_id: str, declare: bool, hidden: set[int]):
         self.cell_id = cell_id
         self.declare = declare
+        self.hidden = hidden
         self.count = 0
 
     def visit_Assert(self, node: ast.Assert):
@@ -72,6 +87,7 @@ class _Rewriter(ast.NodeTransformer):
         keywords = []
         if self.declare:
             keywords = [ast.keyword(arg=p, value=bound[p]) for p in extra if p in bound and p != "expected"]
+            keywords.append(ast.keyword(arg="hidden", value=ast.Constant(node.lineno in self.hidden)))
         call = ast.Call(
             func=ast.Name(id=RECORD_FN, ctx=ast.Load()),
             args=[ast.Constant(self.cell_id), ast.Constant(kind), bound["name"], bound[_ACTUAL_KW[fname]]],
@@ -86,7 +102,7 @@ def rewrite_test_cell(source: str, cell_id: str, declare: bool = False) -> str:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise RewriteError(f"test cell {cell_id!r} is not valid Python: {exc}") from None
-    rw = _Rewriter(cell_id, declare)
+    rw = _Rewriter(cell_id, declare, hidden_lines(source))
     tree = rw.visit(tree)
     ast.fix_missing_locations(tree)
     if rw.count == 0:

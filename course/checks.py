@@ -436,7 +436,9 @@ class Recorder:
         }
         if self.declare:
             rec["declared"] = {
-                k: encode(declared[k]) for k in self._DECLARED.get(kind, ()) if declared.get(k) is not None
+                k: encode(declared[k])
+                for k in (*self._DECLARED.get(kind, ()), "hidden")
+                if declared.get(k) is not None
             }
         line = json.dumps(rec, separators=(",", ":"))
         with open(self.path, "a", encoding="utf-8") as fh:

@@ -34,3 +34,11 @@ def test_attribute_calls_and_fstring_names():
 def test_authoring_errors_are_reported(bad):
     with pytest.raises(RewriteError):
         rewrite_test_cell(bad, "t")
+
+
+def test_reference_run_marks_hidden_checks():
+    src = "check('v', f(1), 1)\n### BEGIN HIDDEN TESTS\nfor i in range(2):\n    check(f'h{i}', f(i))\n### END HIDDEN TESTS\n"
+    out = rewrite_test_cell(src, "t", declare=True)
+    assert "__ag_record__('t', 'check', 'v', f(1), hidden=False)" in out
+    assert "__ag_record__('t', 'check', f'h{i}', f(i), hidden=True)" in out
+    assert "hidden" not in rewrite_test_cell(src, "t")  # the student's run carries no declarations
