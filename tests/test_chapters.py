@@ -14,13 +14,19 @@ from tests.mutation import run_catalogue
 pytestmark = pytest.mark.xdist_group("chapters")
 
 
-@pytest.mark.parametrize("assignment", chapters())
-def test_demo_class_through_the_cli(assignment, course, references, tmp_path):
-    from autograder.demo import make_demo_class, verify
+_GRADED: dict[str, tuple] = {}
 
-    subs = tmp_path / "submitted"
+
+def graded_demo(assignment, course, tmp_path_factory):
+    """The demo class of a chapter (reference, blank, 3 mistakes, attacks) graded once through the CLI."""
+    if assignment in _GRADED:
+        return _GRADED[assignment]
+    from autograder.demo import make_demo_class
+
+    tmp = tmp_path_factory.mktemp(f"demo-{assignment}")
+    subs = tmp / "submitted"
     made = make_demo_class(course, assignment, subs, n_mutants=3, attacks=True)
-    out = tmp_path / "graded"
+    out = tmp / "graded"
     proc = subprocess.run(
         [
             sys.executable,
@@ -41,6 +47,15 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path):
         text=True,
         timeout=1200,
     )
+    _GRADED[assignment] = (subs, out, made, proc)
+    return _GRADED[assignment]
+
+
+@pytest.mark.parametrize("assignment", chapters())
+def test_demo_class_through_the_cli(assignment, course, references, tmp_path_factory):
+    from autograder.demo import verify
+
+    subs, out, made, proc = graded_demo(assignment, course, tmp_path_factory)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = {r["student_id"]: r for r in csv.DictReader(open(out / "summary.csv"))}
     assert set(summary) == set(made)
@@ -67,3 +82,67 @@ def test_every_mutant_is_caught(assignment, course, references):
     outcomes = run_catalogue(course, assignment, notebook, mod.MUTANTS)
     survivors = [f"{o.cell}: {o.why}" for o in outcomes if o.caught_by is None]
     assert not survivors, "mutants that kept full marks:\n" + "\n".join(survivors)
+
+
+VALIDATE = """
+import json, sys
+from traitlets.config import PyFileConfigLoader
+from nbgrader.validator import Validator
+cfg = PyFileConfigLoader("nbgrader_config.py", path=sys.argv[1]).load_config()
+print("RESULT " + json.dumps(Validator(config=cfg).validate(sys.argv[2])))
+"""
+
+
+@pytest.mark.parametrize("assignment", chapters())
+def test_validate_and_grader_agree_on_visible_tests(assignment, course, references, tmp_path_factory):
+    """nbgrader's Validate (the student's button) and the grader: same verdict on every visible test.
+
+    The grader may fail a test cell that Validate passes only through a hidden check; it may
+    never pass a cell that Validate fails.
+    """
+    import json
+    import os
+
+    from autograder.notebook import is_test, nbg, source_of
+
+    subs, out, made, proc = graded_demo(assignment, course, tmp_path_factory)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ours: dict[tuple[str, str], dict] = {
+        (r["student_id"], r["test_id"]): r for r in csv.DictReader(open(out / "grades.csv"))
+    }
+    hidden_names = {
+        rec["name"]
+        for ref in references.values()
+        for rec in ref["records"]
+        if rec.get("declared", {}).get("hidden", {}).get("v")
+    }
+    env = dict(os.environ, COURSE_REFERENCE_DIR=str(course.reference_dir(assignment)))
+    for student in [m for m in made if not m.startswith("attack_")]:
+        for nb_path in sorted((subs / student / assignment).glob("*.ipynb")):
+            release = json.loads(course.release_notebook(assignment, nb_path.stem).read_text())
+            by_source = {source_of(c).strip(): nbg(c)["grade_id"] for c in release["cells"] if is_test(c)}
+            v = subprocess.run(
+                [sys.executable, "-c", VALIDATE, str(ROOT), str(nb_path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=900,
+            )
+            line = next(x for x in v.stdout.splitlines() if x.startswith("RESULT "))
+            result = json.loads(line[len("RESULT ") :])
+            assert "changed" not in result and "type_changed" not in result, result.keys()
+            # (validate_all also reports ordinary cells that raised, e.g. a training loop over a blank answer)
+            validate_failed = {
+                by_source[f["source"]] for f in result.get("failed", []) if f["source"] in by_source
+            }
+            for tid in by_source.values():
+                row = ours[(student, tid)]
+                if tid in validate_failed:
+                    assert row["status"] != "passed", (
+                        f"{student}/{tid}: Validate fails it, the grader passed it"
+                    )
+                elif row["status"] != "passed":
+                    names = [part.split(": ")[0] for part in row["message"].split(" | ")]
+                    assert row["status"] == "failed" and all(n in hidden_names for n in names), (
+                        f"{student}/{tid}: the grader failed a visible check that Validate passed: {row['message']}"
+                    )
