@@ -187,6 +187,7 @@ class Grader:
             "student": student,
             "assignment": self.opts.assignment,
             "digest": digest,
+            "submitted_at": _submitted_at(self.opts.submissions / student / self.opts.assignment),
             "reference_key": self.reference_key(),
             "score": score,
             "max_score": max_score,
@@ -246,7 +247,9 @@ class Grader:
                     continue
                 res = self.judge(student, evidence, digests[student])
                 _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
-                gbw.write(student, res["tests"], flagged=bool(res["flags"]))
+                gbw.write(
+                    student, res["tests"], flagged=bool(res["flags"]), submitted_at=res.get("submitted_at")
+                )
                 result.graded.append(student)
                 flag = f"  flags: {len(res['flags'])}" if res["flags"] else ""
                 line = (
@@ -266,7 +269,9 @@ class Grader:
                     res = json.loads(rp.read_text(encoding="utf-8"))
                     all_results.append(res)
                     if s in result.skipped:
-                        gbw.write(s, res["tests"], flagged=bool(res["flags"]))
+                        gbw.write(
+                            s, res["tests"], flagged=bool(res["flags"]), submitted_at=res.get("submitted_at")
+                        )
         finally:
             gbw.close()
         result.rows, result.summary = write_outputs(opts.out, opts.assignment, all_results, result.errors)
@@ -301,6 +306,12 @@ class Grader:
                     yield s, _json_roundtrip(fut.result()), None
                 except Exception as exc:  # noqa: BLE001
                     yield s, None, f"{type(exc).__name__}: {exc}"
+
+
+def _submitted_at(folder: Path) -> float | None:
+    """The newest modification time of the submitted notebooks (POSIX seconds), or None."""
+    times = [p.stat().st_mtime for p in folder.glob("*.ipynb") if p.is_file()]
+    return max(times) if times else None
 
 
 def _json_roundtrip(evidence: dict) -> dict:

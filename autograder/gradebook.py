@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbgrader.api
@@ -76,14 +77,23 @@ class GradebookWriter:
                     checksum=nbg(c).get("checksum"),
                 )
 
-    def write(self, student: str, results: list[dict], flagged: bool) -> None:
-        """Record one student's per-test points (``results``: dicts of compare.TestResult)."""
+    def write(
+        self, student: str, results: list[dict], flagged: bool, submitted_at: float | None = None
+    ) -> None:
+        """Record one student's per-test points (``results``: dicts of compare.TestResult).
+
+        ``submitted_at`` (a POSIX time, the submission's modification time) becomes nbgrader's
+        submission timestamp, so that ``nbgrader export`` shows it.
+        """
         gb = self.gb
         gb.update_or_create_student(student)
+        extra = {}
+        if submitted_at:
+            extra["timestamp"] = datetime.fromtimestamp(submitted_at, tz=UTC).replace(tzinfo=None)
         with warnings.catch_warnings():
             # nbgrader's own upsert trips SQLAlchemy's autoflush warning; the rows are written.
             warnings.simplefilter("ignore")
-            gb.update_or_create_submission(self.assignment, student)
+            gb.update_or_create_submission(self.assignment, student, **extra)
         for r in results:
             try:
                 grade = gb.find_grade(r["test_id"], r["notebook"], self.assignment, student)

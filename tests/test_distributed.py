@@ -149,6 +149,7 @@ def test_postgresql_gradebook_with_parallel_workers(toy_class, postgres, tmp_pat
     ).run()
     with Gradebook(postgres) as gb:
         assert gb.find_submission(ASSIGNMENT, "good1").score == 6
+        assert gb.find_submission(ASSIGNMENT, "good1").timestamp is not None
         assert gb.find_submission(ASSIGNMENT, "wrong2").score == 4
         assert gb.find_submission(ASSIGNMENT, "blank").score == 0
         assert len(gb.assignment_submissions(ASSIGNMENT)) == 7
