@@ -20,7 +20,7 @@ import nbformat
 
 from autograder.config import PACKAGE_DIR
 from autograder.notebook import SourceNotebook, SubmissionError, assemble, is_test, nbg, parse_submission
-from autograder.sandbox import Limits, run_sandboxed
+from autograder.sandbox import Limits, bwrap_works, run_sandboxed
 from autograder.static import check_answer, notebook_aliases
 
 MAX_RECORDS_BYTES = 64 * 1024**2
@@ -167,9 +167,14 @@ def _run_notebook(nbp: dict, payload: dict) -> dict:
     except SubmissionError as exc:
         res["error"] = str(exc)
         return res
+    work = Path(tempfile.mkdtemp(prefix="ag-run-"))
+    isolate = payload.get("isolate", True)
+    # An absolute path, so that an answer that changes the working folder does not lose its records.
+    record_path = "/sandbox/records.jsonl" if isolate and bwrap_works() else str(work / "records.jsonl")
     try:
-        asm = assemble(source, release, student, record_path="records.jsonl")
+        asm = assemble(source, release, student, record_path=record_path)
     except Exception as exc:  # noqa: BLE001 - a submission that breaks assembly is reported, not fatal
+        shutil.rmtree(work, ignore_errors=True)
         res["error"] = (
             f"the notebook could not be prepared for grading ({type(exc).__name__}: {str(exc)[:200]})."
         )
@@ -187,7 +192,6 @@ def _run_notebook(nbp: dict, payload: dict) -> dict:
             "syntax_error": rep.syntax_error,
         }
 
-    work = Path(tempfile.mkdtemp(prefix="ag-run-"))
     try:
         nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
         limits = Limits(**payload.get("limits", {}))
@@ -197,7 +201,7 @@ def _run_notebook(nbp: dict, payload: dict) -> dict:
             limits,
             kernel_env(threads=payload.get("threads", 1)),
             extra_ro=[PACKAGE_DIR, PACKAGE_DIR.parent / "course"],
-            isolate=payload.get("isolate", True),
+            isolate=isolate,
             stdout_path=work / "executor.log",
         )
         res["run"] = {

@@ -97,6 +97,7 @@ def graded(tmp_path_factory):
         "scale_rows",
         "import sys, warnings\nwarnings.warn('deprecated thing', DeprecationWarning)\nprint('noise', file=sys.stderr)\n",
     )
+    S["honest_chdir"] = _answers(release, scale="import os\nos.chdir('/tmp')\n" + SCALE_OK)
     # runs forever: in an extra cell (interrupted at the cell limit) and in a function that ignores SIGINT
     S["loop_cell"] = _insert_after(_answers(release), "scale_rows", "while True:\n    pass\n")
     S["loop_ignore_sigint"] = _answers(
@@ -264,6 +265,7 @@ def test_honest_submissions_get_full_marks(graded):
     assert score(graded, "honest") == FULL
     assert score(graded, "honest_stderr") == FULL, "warnings on stderr must not cost points"
     assert score(graded, "extra_files") == FULL
+    assert score(graded, "honest_chdir") == FULL, "changing the working folder must not lose the records"
     assert score(graded, "blank") == 0
 
 
