@@ -57,10 +57,8 @@ def _apply(w: np.ndarray, grad: np.ndarray, ids: np.ndarray, step: float, what: 
         )
 
 
-def train_numpy(fn, sentences, V, dim, window, neg, epochs, batch, noise_cdf, seed=1):
-    rng = np.random.default_rng(seed)
-    w_in = ((rng.random((V, dim)) - 0.5) / dim).astype(np.float32)
-    w_out = np.zeros((V, dim), dtype=np.float32)
+def _batches(sentences, window, neg, epochs, batch, noise_cdf, rng):
+    """Yield ``(centers, contexts, negatives, lr)`` per mini-batch, with gensim's linear lr decay."""
     total = None
     for epoch in range(epochs):
         centers, contexts = _pairs(sentences, window)
@@ -68,12 +66,18 @@ def train_numpy(fn, sentences, V, dim, window, neg, epochs, batch, noise_cdf, se
         for start in range(0, len(centers), batch):
             c, o = centers[start : start + batch], contexts[start : start + batch]
             negs = np.searchsorted(noise_cdf, rng.random((len(c), neg))).astype(np.int64)
-            done = epoch * len(centers) + start
-            lr = ALPHA - (ALPHA - MIN_ALPHA) * done / total
-            _, g_in, g_out = fn(c, o, negs, w_in, w_out)
-            step = lr * len(c)
-            _apply(w_in, np.asarray(g_in), c, step, "grad_w_in")
-            _apply(w_out, np.asarray(g_out), np.concatenate([o[:, None], negs], axis=1), step, "grad_w_out")
+            yield c, o, negs, ALPHA - (ALPHA - MIN_ALPHA) * (epoch * len(centers) + start) / total
+
+
+def train_numpy(fn, sentences, V, dim, window, neg, epochs, batch, noise_cdf, seed=1):
+    rng = np.random.default_rng(seed)
+    w_in = ((rng.random((V, dim)) - 0.5) / dim).astype(np.float32)
+    w_out = np.zeros((V, dim), dtype=np.float32)
+    for c, o, negs, lr in _batches(sentences, window, neg, epochs, batch, noise_cdf, rng):
+        _, g_in, g_out = fn(c, o, negs, w_in, w_out)
+        step = lr * len(c)
+        _apply(w_in, np.asarray(g_in), c, step, "grad_w_in")
+        _apply(w_out, np.asarray(g_out), np.concatenate([o[:, None], negs], axis=1), step, "grad_w_out")
     return w_in
 
 
@@ -84,20 +88,13 @@ def train_torch(cls, sentences, V, dim, window, neg, epochs, batch, noise_cdf, d
     rng = np.random.default_rng(seed)
     model = cls(V, dim).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=ALPHA)
-    total = None
-    for epoch in range(epochs):
-        centers, contexts = _pairs(sentences, window)
-        total = total or len(centers) * epochs
-        for start in range(0, len(centers), batch):
-            c, o = centers[start : start + batch], contexts[start : start + batch]
-            negs = np.searchsorted(noise_cdf, rng.random((len(c), neg))).astype(np.int64)
-            done = epoch * len(centers) + start
-            for g in opt.param_groups:
-                g["lr"] = (ALPHA - (ALPHA - MIN_ALPHA) * done / total) * len(c)
-            loss = model(*(torch.from_numpy(a).to(device) for a in (c, o, negs)))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    for c, o, negs, lr in _batches(sentences, window, neg, epochs, batch, noise_cdf, rng):
+        for g in opt.param_groups:
+            g["lr"] = lr * len(c)
+        loss = model(*(torch.from_numpy(a).to(device) for a in (c, o, negs)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     emb = next(model.parameters())
