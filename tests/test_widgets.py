@@ -1,4 +1,4 @@
-"""``course.widgets``: controls around figure functions redraw on change and close their figures."""
+"""``course.widgets``: ``show`` and ``interactive`` redraw on change and close their figures."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import ipywidgets as w  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from course import plotting, widgets  # noqa: E402
+from course import widgets  # noqa: E402
 
 
 class Recorder:
@@ -45,14 +45,14 @@ def test_interactive_draws_once_then_on_every_change():
 
 def test_interactive_layout_controls_then_output():
     rec = Recorder()
-    act = w.Dropdown(options=["sigmoid", "relu"], value="sigmoid", description="activation")
-    box = widgets.interactive(rec, activation=act)
+    choice = w.Dropdown(options=["a", "b"], value="a", description="choice")
+    box = widgets.interactive(rec, choice=choice)
     assert isinstance(box, w.VBox)
     controls, out = box.children
     assert isinstance(out, w.Output) and out is box.output
-    assert list(controls.children) == [act]
-    act.value = "relu"
-    assert rec.calls[-1] == {"activation": "relu"}
+    assert list(controls.children) == [choice]
+    choice.value = "b"
+    assert rec.calls[-1] == {"choice": "b"}
 
 
 def test_interactive_needs_a_widget():
@@ -63,7 +63,7 @@ def test_interactive_needs_a_widget():
 def test_interactive_reports_value_errors_instead_of_raising(capsys):
     def picky(names):
         if not names:
-            raise ValueError("need at least one activation name")
+            raise ValueError("need at least one name")
         return Recorder()()
 
     sel = w.SelectMultiple(options=["a", "b"], value=("a",), description="pick")
@@ -75,52 +75,4 @@ def test_interactive_reports_value_errors_instead_of_raising(capsys):
 def test_show_closes_the_figure():
     fig = Recorder()()
     widgets.show(fig)
-    assert plt.get_fignums() == []
-
-
-@pytest.mark.parametrize(
-    ("builder", "fn_name", "control", "new_value"),
-    [
-        (widgets.activation_explorer, "plot_activations", "names", "relu"),
-        (widgets.activation_explorer, "plot_activations", "alpha", 0.3),
-        (widgets.gradient_norm_explorer, "plot_gradient_norms", "depth", 4),
-        (widgets.gradient_norm_explorer, "plot_gradient_norms", "activations", ("tanh",)),
-        (widgets.gradient_norm_explorer, "plot_gradient_norms", "init", "small"),
-        (widgets.init_explorer, "plot_activation_scale", "activation", "tanh"),
-        (widgets.init_explorer, "plot_activation_scale", "depth", 5),
-    ],
-)
-def test_explorers_redraw_with_new_value(monkeypatch, builder, fn_name, control, new_value):
-    rec = Recorder()
-    monkeypatch.setattr(plotting, fn_name, rec)
-    box = builder()
-    assert len(rec.calls) == 1
-    ctrl = box.controls[control]
-    assert ctrl.description, "every control needs a label"
-    assert ctrl.value != new_value
-    ctrl.value = new_value
-    assert len(rec.calls) == 2
-    assert rec.calls[-1][control] == new_value
-
-
-def test_gradient_norm_explorer_passes_fixed_sizes(monkeypatch):
-    rec = Recorder()
-    monkeypatch.setattr(plotting, "plot_gradient_norms", rec)
-    box = widgets.gradient_norm_explorer(max_depth=6, width=8, n_samples=16, seed=3)
-    assert rec.calls[0] == {
-        "depth": 6,
-        "activations": ("sigmoid", "tanh", "relu"),
-        "init": "auto",
-        "width": 8,
-        "n_samples": 16,
-        "seed": 3,
-    }
-    assert box.controls["depth"].max >= 6
-
-
-def test_real_explorers_render_without_leaving_figures():
-    box = widgets.gradient_norm_explorer(max_depth=3, width=8, n_samples=16)
-    box.controls["depth"].value = 5
-    widgets.activation_explorer().controls["names"].value = "leaky_relu"
-    widgets.init_explorer(max_depth=3, width=8, n_samples=16)
     assert plt.get_fignums() == []
