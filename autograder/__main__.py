@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from pathlib import Path
 
-from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+# The grader process itself needs no BLAS threads (students' kernels get their own setting), and
+# OpenBLAS's thread pool was seen to hang forever in this process after the worker threads had
+# forked many sandboxes: one thread, before NumPy is imported anywhere.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from autograder.config import BUDGET_CAP_S, BUDGET_FACTOR, BUDGET_MARGIN_S, CELL_TIMEOUT_S, Course  # noqa: E402
 
 
 def _cmd_grade(args) -> int:
@@ -130,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--timeout",
         type=int,
-        default=SUBMISSION_TIMEOUT_S,
-        help=f"seconds per submission (default {SUBMISSION_TIMEOUT_S})",
+        default=None,
+        help=f"seconds per submission (default: {BUDGET_FACTOR:g} x the reference run's time + {BUDGET_MARGIN_S:g} s, at most {BUDGET_CAP_S:g} s)",
     )
     g.add_argument("--memory-gb", type=float, default=4.0, help="memory limit per submission (default 4)")
     g.add_argument("--quiet", action="store_true")

@@ -39,12 +39,15 @@ def _reference_index(reference: dict) -> dict[str, list[dict]]:
 
 
 def _missing_reason(info: dict, run: dict) -> tuple[str, str]:
+    """Why a test cell delivered no records: a status and a sentence (no text from the kernel)."""
     status = info.get("status", "not reached")
     err = info.get("error") or {}
     ename = err.get("ename", "") if isinstance(err, dict) else ""
-    text = info.get("text") or (f"{ename}: {err.get('evalue', '')}" if ename else "")
-    if run.get("memory_killed") or ename == "MemoryError":
-        return "memory", "the run ran out of memory" + (f" ({text})" if text else "")
+    raised = f" ({ename})" if ename else ""
+    if run.get("memory_killed") or ename in ("MemoryError", "OutOfMemoryError"):
+        return "memory", "the run ran out of memory"
+    if run.get("disk_full"):
+        return "limit", "the run filled its scratch folder past the quota"
     if status == "timeout" or ename == "CellTimeoutError":
         return "timeout", "the test cell exceeded the time limit"
     if status in ("started", "not reached") and run.get("timed_out"):
@@ -60,15 +63,25 @@ def _missing_reason(info: dict, run: dict) -> tuple[str, str]:
     if ename in ("SystemExit", "KeyboardInterrupt"):
         return "error", f"{ename} was raised while the test ran"
     if status == "error":
-        return "error", text or "the test cell raised an error"
-    return (
-        "failed",
-        text or "the test cell ran but recorded nothing (were the tests or the kernel tampered with?)",
-    )
+        return "error", f"the test cell raised an error{raised}; run it in JupyterLab to see the message"
+    return "failed", "the test cell ran but recorded nothing (were the tests or the kernel tampered with?)"
+
+
+def judge_value(kind: str, value, declared: dict, assignment: str, seed: int = 0) -> tuple[bool, str]:
+    """One recorded value against its declaration; trained models are evaluated here, in the grader."""
+    if kind == "model":
+        from autograder.models import model_verdict
+
+        return model_verdict(assignment, value, declared, seed)
+    return verdict(kind, value, declared)
 
 
 def judge_notebook(
-    nb_result: dict, reference: dict, test_names: dict[str, list[str]], visible: set[str] | None = None
+    nb_result: dict,
+    reference: dict,
+    test_names: dict[str, list[str]],
+    visible: set[str] | None = None,
+    seed: int = 0,
 ) -> list[TestResult]:
     """Per-test results for one notebook of one submission.
 
@@ -120,10 +133,11 @@ def judge_notebook(
             for rec in got:
                 try:
                     value = decode(rec["value"])
-                except (ValueError, KeyError, TypeError) as exc:
-                    failures.append(f"{d['name']}: the recorded value is malformed ({exc})")
-                    break
-                ok, msg = verdict(d["kind"], value, d["declared"])
+                    ok, msg = judge_value(
+                        d["kind"], value, d["declared"], reference.get("assignment", ""), seed
+                    )
+                except Exception as exc:  # noqa: BLE001 - any hostile value is this check's failure
+                    ok, msg = False, f"the recorded value is malformed ({type(exc).__name__})"
                 if not ok:
                     msg = f"{d['name']}: {msg}"
                     hidden = d["declared"].get("hidden", d["name"] not in visible)

@@ -53,4 +53,9 @@ class Course:
 # test cells are sized to finish far inside it on 2 cores. nbgrader's ExecutePreprocessor gets
 # the same value through nbgrader_config.py, so Validate and the grader agree.
 CELL_TIMEOUT_S = 120
-SUBMISSION_TIMEOUT_S = 900
+SUBMISSION_TIMEOUT_S = 900  # the trusted reference run's own limit
+# A submission's wall budget: BUDGET_FACTOR x the reference run's time + BUDGET_MARGIN_S, at
+# most BUDGET_CAP_S (``grade --timeout`` sets it outright).
+BUDGET_FACTOR = 5.0
+BUDGET_MARGIN_S = 90.0
+BUDGET_CAP_S = 900.0

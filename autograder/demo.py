@@ -2,7 +2,7 @@
 and (optionally) attacks, each with the verdict it must get.
 
 Submissions are made the way a student would: the *release* notebook with answer cells filled
-in. Mistakes come from the chapter's mutant catalogue (``tests/mutants/chNN_topic.py``), so the
+in. Mistakes come from the chapter's mutant catalogue (``instructor/chNN_topic.py``), so the
 demo shows the grader telling right from wrong on the same edits the test suite uses.
 ``expected.csv`` beside the submissions says what each student must get (``full``, ``zero``,
 ``less``), and :func:`verify` checks a graded class against it.
@@ -11,10 +11,8 @@ demo shows the grader telling right from wrong on the same edits the test suite 
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 from autograder.config import Course
@@ -37,15 +35,10 @@ ATTACKS = {
 
 
 def mutants_for(course: Course, assignment: str) -> list:
-    """The chapter's mutant catalogue, or [] when it has none."""
-    root = str(course.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    try:
-        mod = importlib.import_module(f"tests.mutants.ch{assignment}")
-    except ModuleNotFoundError:
-        return []
-    return list(mod.MUTANTS)
+    """The chapter's mutant catalogue (``instructor.kit``), or [] when it has none."""
+    import instructor
+
+    return instructor.mutants(assignment)
 
 
 def filled_release(release: dict, answers: dict[str, str]) -> dict:

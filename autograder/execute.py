@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 # nbformat -> jsonschema imports `rfc3987_syntax` when it is installed, which builds a grammar at
@@ -60,11 +61,14 @@ def _error_of(cell) -> dict | None:
 
 
 def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
+    from autograder.kernels import kernel_manager, shutdown
+
     nb = nbformat.read(nb_path, as_version=4)
+    km = kernel_manager()
     client = CappedClient(
         nb,
+        km=km,
         timeout=cell_timeout,
-        kernel_name="python3",
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={
@@ -96,6 +100,7 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
                     error={"ename": "DeadKernelError", "evalue": ""},
                 )
                 continue
+            started = time.monotonic()
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError as exc:
@@ -108,8 +113,19 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
                 )
                 continue
             err = _error_of(cell)
-            status = "ok" if err is None else ("timeout" if err["ename"] == "CellTimeoutError" else "error")
+            # At the limit nbclient interrupts the kernel: the cell then ends in KeyboardInterrupt.
+            over = time.monotonic() - started >= cell_timeout
+            if err is None:
+                status = "ok"
+            elif err["ename"] == "CellTimeoutError" or (over and err["ename"] == "KeyboardInterrupt"):
+                status, err = (
+                    "timeout",
+                    {"ename": "CellTimeoutError", "evalue": f"cell exceeded {cell_timeout} s"},
+                )
+            else:
+                status = "error"
             log(event="end", index=index, status=status, error=err, truncated=index in client.truncated)
+    shutdown(km)
     nbformat.write(nb, outdir / "executed.ipynb")
     log(event="done")
     progress.close()

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,12 +25,12 @@ from pathlib import Path
 
 from autograder import reference as ref_mod
 from autograder.compare import judge_notebook, test_cell_names, visible_check_names
-from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+from autograder.config import BUDGET_CAP_S, BUDGET_FACTOR, BUDGET_MARGIN_S, CELL_TIMEOUT_S, Course
 from autograder.notebook import SourceNotebook
 from autograder.sandbox import isolation_warning
 from autograder.worker import run_submission
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}", re.ASCII)  # used with fullmatch
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
 
@@ -44,7 +45,7 @@ class GradeOptions:
     force: bool = False
     db_url: str | None = None
     cell_timeout: int = CELL_TIMEOUT_S
-    submission_timeout: int = SUBMISSION_TIMEOUT_S
+    submission_timeout: int | None = None  # None: derived from the reference run (see Grader)
     memory_bytes: int = 4 * 1024**3
     isolate: bool = True
     quiet: bool = False
@@ -70,28 +71,93 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def printable(name: str, limit: int = 120) -> str:
+    """A name from the submission folder made safe to print and store: control characters,
+    undecodable bytes and lone surrogates escaped, length capped."""
+    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
 def discover_students(submissions: Path, assignment: str) -> tuple[list[str], dict[str, str]]:
-    """Student ids under ``submissions`` (nbgrader's ``<student>/<assignment>/`` layout) and rejected names."""
+    """Student ids under ``submissions`` (nbgrader's ``<student>/<assignment>/`` layout) and rejected names.
+
+    A student folder must be a real folder (not a symbolic link) whose name is a strict id; its
+    ``<assignment>`` entry must be a real folder too. Anything else is refused with a message,
+    so nothing outside a student's own folder is ever graded as that student's submission.
+    """
     if not submissions.is_dir():
         raise SystemExit(f"error: submissions folder {submissions} does not exist")
     ok, bad = [], {}
-    for d in sorted(submissions.iterdir()):
-        if not d.is_dir():
+    for d in sorted(os.scandir(submissions), key=lambda e: e.name):
+        name = d.name
+        if d.is_symlink():
+            bad[printable(name)] = "the student folder is a symbolic link; refused"
             continue
-        if not STUDENT_ID.match(d.name):
-            bad[d.name] = "student folder name has characters other than letters, digits and ._@+-"
+        if not d.is_dir(follow_symlinks=False):
+            continue  # files beside the student folders (expected.csv, notes) are not students
+        if not STUDENT_ID.fullmatch(name):
+            bad[printable(name)] = "student folder name has characters other than letters, digits and ._@+-"
             continue
-        ok.append(d.name)
+        a = Path(d.path) / assignment
+        if a.is_symlink():
+            bad[name] = f"{assignment} is a symbolic link; refused"
+            continue
+        ok.append(name)
     return ok, bad
+
+
+def read_submitted(folder: Path, name: str, limit: int) -> tuple[bytes | None, str | None]:
+    """The bytes of ``folder/name`` if it is a plain file of this submission: no symbolic link in
+    the folder or the file, no hard link, no FIFO or device, at most ``limit`` bytes."""
+    flags_dir = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        parent = os.open(folder.parent, flags_dir)
+    except FileNotFoundError:
+        return None, None
+    except OSError:
+        return None, "the student folder is not a plain folder; refused"
+    try:
+        try:
+            dfd = os.open(folder.name, flags_dir, dir_fd=parent)
+        except FileNotFoundError:
+            return None, None
+        except OSError:
+            return None, f"{folder.name} is not a plain folder (a symbolic link?); refused"
+        try:
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dfd)
+            except FileNotFoundError:
+                return None, None
+            except OSError:
+                return None, f"{name} is a symbolic link or cannot be read; refused"
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    return None, f"{name} is not a plain file; refused"
+                if st.st_nlink > 1:
+                    return None, f"{name} is a hard link to another file; refused"
+                if st.st_size > limit:
+                    return (
+                        None,
+                        f"{name} is larger than {limit // 1024**2} MB; clear its outputs and resubmit.",
+                    )
+                data = os.read(fd, limit + 1)
+                return (data, None) if len(data) <= limit else (None, f"{name} is too large")
+            finally:
+                os.close(fd)
+        finally:
+            os.close(dfd)
+    finally:
+        os.close(parent)
 
 
 def _submission_digest(folder: Path, names: list[str]) -> str:
     h = hashlib.sha256()
     for n in names:
-        p = folder / f"{n}.ipynb"
+        data, note = read_submitted(folder, f"{n}.ipynb", MAX_NOTEBOOK_BYTES)
         h.update(n.encode())
-        if p.is_file():
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(hashlib.sha256(data or (note or "").encode()).digest())
     return h.hexdigest()
 
 
@@ -105,6 +171,7 @@ class Grader:
         self.releases: dict[str, str] = {}
         self.test_names: dict[str, dict[str, list[str]]] = {}
         self.visible: dict[str, set[str]] = {}
+        self.eval_seed = 0  # the class run's seed for trained-model evaluation (see prepare)
 
     # ---------------------------------------------------------------- set-up
     def prepare(self) -> None:
@@ -121,6 +188,17 @@ class Grader:
             self.releases[src.name] = rel.read_text(encoding="utf-8")
             self.test_names[src.name] = test_cell_names(src.cells)
             self.visible[src.name] = visible_check_names(json.loads(self.releases[src.name])["cells"])
+        self.eval_seed = _class_seed(self.opts.out)
+        self.wall_budget = self._wall_budget()
+
+    def _wall_budget(self) -> float:
+        """Seconds one submission may run: ``--timeout`` when given, else a multiple of the
+        reference run's own time plus a margin (so a stalling submission holds a worker for
+        about as long as a few honest ones, not for a fixed quarter of an hour)."""
+        if self.opts.submission_timeout:
+            return float(self.opts.submission_timeout)
+        ref_seconds = sum(float(r.get("seconds") or 0) for r in self.references.values())
+        return min(BUDGET_CAP_S, BUDGET_FACTOR * ref_seconds + BUDGET_MARGIN_S)
 
     def reference_key(self) -> str:
         return hashlib.sha256(
@@ -132,15 +210,8 @@ class Grader:
         folder = self.opts.submissions / student / self.opts.assignment
         notebooks = []
         for src in self.sources:
-            p = folder / f"{src.name}.ipynb"
-            submitted, error = None, None
-            if p.is_symlink():
-                error = f"{src.name}.ipynb is a symbolic link, not a notebook file."
-            elif p.is_file():
-                if p.stat().st_size > MAX_NOTEBOOK_BYTES:
-                    error = f"{src.name}.ipynb is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB; clear its outputs and resubmit."
-                else:
-                    submitted = base64.b64encode(p.read_bytes()).decode()
+            data, error = read_submitted(folder, f"{src.name}.ipynb", MAX_NOTEBOOK_BYTES)
+            submitted = base64.b64encode(data).decode() if data is not None and error is None else None
             notebooks.append(
                 {
                     "name": src.name,
@@ -155,8 +226,8 @@ class Grader:
             "assignment": self.opts.assignment,
             "notebooks": notebooks,
             "limits": {
-                "wall_seconds": float(self.opts.submission_timeout),
-                "cpu_seconds": int(self.opts.submission_timeout * 2),
+                "wall_seconds": float(self.wall_budget),
+                "cpu_seconds": int(self.wall_budget * 2),
                 "memory_bytes": int(self.opts.memory_bytes),
             },
             "cell_timeout": self.opts.cell_timeout,
@@ -170,7 +241,7 @@ class Grader:
         for nb_res in evidence["notebooks"]:
             ref = self.references[nb_res["name"]]
             for r in judge_notebook(
-                nb_res, ref, self.test_names[nb_res["name"]], self.visible[nb_res["name"]]
+                nb_res, ref, self.test_names[nb_res["name"]], self.visible[nb_res["name"]], self.eval_seed
             ):
                 rows.append(r.as_dict())
             flags += [f"{nb_res['name']}: {f}" for f in nb_res.get("flags", [])]
@@ -181,6 +252,11 @@ class Grader:
                     review.append(f"{nb_res['name']}/{gid}: {d}")
             if nb_res.get("error"):
                 flags.append(f"{nb_res['name']}: {nb_res['error']}")
+            run = nb_res.get("run") or {}
+            if run.get("timed_out"):
+                flags.append(f"{nb_res['name']}: stopped at the time budget of {self.wall_budget:.0f} s")
+            if run.get("disk_full"):
+                flags.append(f"{nb_res['name']}: stopped when the scratch folder reached its quota")
         score = sum(r["points"] for r in rows)
         max_score = sum(r["max_points"] for r in rows)
         return {
@@ -245,11 +321,22 @@ class Grader:
                     self.log(f"  ! {student}: grading failed: {err}")
                     bar.update(1)
                     continue
-                res = self.judge(student, evidence, digests[student])
-                _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
-                gbw.write(
-                    student, res["tests"], flagged=bool(res["flags"]), submitted_at=res.get("submitted_at")
-                )
+                try:  # one student's hostile values must never stop the class
+                    res = self.judge(student, evidence, digests[student])
+                    _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
+                    gbw.write(
+                        student,
+                        res["tests"],
+                        flagged=bool(res["flags"]),
+                        submitted_at=res.get("submitted_at"),
+                    )
+                except Exception as exc:  # noqa: BLE001
+                    result.errors[student] = (
+                        f"the grader could not judge this submission ({type(exc).__name__})"
+                    )
+                    self.log(f"  ! {student}: judging failed: {type(exc).__name__}: {str(exc)[:200]}")
+                    bar.update(1)
+                    continue
                 result.graded.append(student)
                 flag = f"  flags: {len(res['flags'])}" if res["flags"] else ""
                 line = (
@@ -306,6 +393,20 @@ class Grader:
                     yield s, _json_roundtrip(fut.result()), None
                 except Exception as exc:  # noqa: BLE001
                     yield s, None, f"{type(exc).__name__}: {exc}"
+
+
+def _class_seed(out: Path) -> int:
+    """The seed of this class's model evaluation data: drawn once per output folder and kept, so
+    a resumed or repeated run judges every student on the same data, which no kernel has seen."""
+    import secrets
+
+    path = out / "eval_seed.txt"
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        seed = secrets.randbelow(2**31 - 1) + 1
+        _atomic_write(path, f"{seed}\n")
+        return seed
 
 
 def _submitted_at(folder: Path) -> float | None:

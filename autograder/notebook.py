@@ -86,6 +86,18 @@ class SourceNotebook:
     def solution_ids(self) -> list[str]:
         return [nbg(c)["grade_id"] for c in self.cells if is_solution(c)]
 
+    def code_answer_ids(self) -> list[str]:
+        """Answer cells holding code (markdown answers are inline questions, graded by hand)."""
+        return [nbg(c)["grade_id"] for c in self.cells if is_solution(c) and c.get("cell_type") == "code"]
+
+    def manual_answers(self) -> list[dict]:
+        """Inline questions: markdown answer cells, with their points (for the instructor)."""
+        return [
+            {"grade_id": nbg(c)["grade_id"], "points": float(nbg(c).get("points", 0) or 0)}
+            for c in self.cells
+            if is_solution(c) and c.get("cell_type") == "markdown"
+        ]
+
     def forbid(self, grade_id: str) -> list[str]:
         for c in self.cells:
             if is_solution(c) and nbg(c).get("grade_id") == grade_id:
@@ -141,6 +153,7 @@ class Assembled:
     answers: dict[str, str]  # grade_id -> the student's source of that answer cell
     extra_cells: int
     flags: list[str] = field(default_factory=list)
+    extras: list[tuple[str | None, str]] = field(default_factory=list)  # (answer it follows, source)
 
 
 def assemble(
@@ -226,7 +239,8 @@ def assemble(
     out["cells"] = [nbformat.from_dict(c) for c in cells]
     for i, c in enumerate(out["cells"]):
         c["id"] = f"ag-{i:04d}"
-    return Assembled(nb=out, answers=answers, extra_cells=n_extra, flags=flags)
+    extras = [(after, src) for after, srcs in extras_after.items() for src in srcs]
+    return Assembled(nb=out, answers=answers, extra_cells=n_extra, flags=flags, extras=extras)
 
 
 def _extra(src: str) -> dict:

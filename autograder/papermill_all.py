@@ -50,21 +50,32 @@ def _coerce(value: str):
         return value
 
 
-def run_one(path: Path, out_dir: Path, params: dict, kernel: str = "python3") -> tuple[bool, float, str]:
+def run_one(path: Path, out_dir: Path, params: dict) -> tuple[bool, float, str]:
     import papermill as pm
+
+    from autograder.kernels import KERNEL_NAME, kernel_manager, shutdown
 
     declared = declared_parameters(path)
     use = {k: v for k, v in params.items() if k in declared}
     out = out_dir / path.parent.name / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
+    km = kernel_manager()
     try:
         pm.execute_notebook(
-            str(path), str(out), parameters=use, kernel_name=kernel, cwd=str(path.parent), progress_bar=False
+            str(path),
+            str(out),
+            parameters=use,
+            kernel_name=KERNEL_NAME,
+            km=km,
+            cwd=str(path.parent),
+            progress_bar=False,
         )
         return True, time.monotonic() - t0, ""
     except Exception as exc:  # noqa: BLE001 - report and go on with the other notebooks
         return False, time.monotonic() - t0, f"{type(exc).__name__}: {str(exc)[:2000]}"
+    finally:
+        shutdown(km)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,7 @@ def load_or_build(course: Course, assignment: str, source_path: Path, force: boo
             return data
     log(f"reference run: {assignment}/{source.name}.ipynb ...")
     t0 = time.monotonic()
-    data = build(source)
+    data = build(source, assignment)
     data.update(key=key, assignment=assignment, seconds=round(time.monotonic() - t0, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -65,7 +65,7 @@ def load_or_build(course: Course, assignment: str, source_path: Path, force: boo
     return data
 
 
-def build(source: SourceNotebook) -> dict:
+def build(source: SourceNotebook, assignment: str = "") -> dict:
     """Execute the source notebook with declaring recorders; raise ReferenceError unless every test holds."""
     asm = assemble(source, release=source.nb, student=source.nb, record_path="records.jsonl", declare=True)
     with tempfile.TemporaryDirectory(prefix="ag-ref-") as tmp:
@@ -102,6 +102,7 @@ def build(source: SourceNotebook) -> dict:
     for t in source.tests():
         if not any(r["cell"] == t.grade_id for r in records):
             problems.append(f"test cell {t.grade_id} recorded no check")
+    problems += _model_problems(records, assignment)
     if problems:
         raise ReferenceError(
             f"reference run of {source.name}.ipynb failed:\n  - "
@@ -123,3 +124,23 @@ def build(source: SourceNotebook) -> dict:
             "machine": platform.machine(),
         },
     }
+
+
+def _model_problems(records: list[dict], assignment: str) -> list[str]:
+    """Trained models of the reference must pass their bounds on the grader's evaluation data."""
+    from autograder.models import model_verdict
+    from course.checks import decode
+
+    out = []
+    for r in records:
+        if r.get("kind") != "model":
+            continue
+        declared = {k: decode(v) for k, v in r.get("declared", {}).items()}
+        for seed in (1, 2, 3):
+            ok, msg = model_verdict(assignment, decode(r["value"]), declared, seed)
+            if not ok:
+                out.append(
+                    f"{r['name']}: the reference model fails on the grader's data (seed {seed}): {msg}"
+                )
+                break
+    return out

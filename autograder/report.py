@@ -38,7 +38,7 @@ vertical-align:top;font-size:14px}th{background:#f4f4f4}.passed{color:#137333}.f
 
 
 def _esc(x) -> str:
-    return html.escape(str(x), quote=True)
+    return html.escape(str(x).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
 
 
 def write_outputs(
@@ -93,12 +93,22 @@ def _num(x) -> str:
     return f"{x:g}"
 
 
+def csv_safe(value) -> str:
+    """A spreadsheet-safe cell (OWASP's CSV-injection advice): text that a spreadsheet would read
+    as a formula (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe;
+    undecodable characters are escaped."""
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     tmp.replace(path)
 
 

@@ -1,7 +1,8 @@
 """Rewrite a test cell so that the student's kernel only *records* values.
 
 Every direct call ``check(name, actual, expected, rtol=, atol=)``,
-``check_bound(name, actual, lower=, upper=)`` or ``check_accuracy(name, predictions, labels, lower=)``
+``check_bound(name, actual, lower=, upper=)``, ``check_accuracy(name, predictions, labels, lower=)`` or
+``check_model(name, params, lower, evaluator, ...)``
 becomes ``__ag_record__(cell, kind, name, actual)``: the expected value, the bounds, the labels
 and any oracle call that computes them are never evaluated in the student's kernel. In the
 trusted reference run (``declare=True``) the declarations are kept as keyword arguments so that
@@ -20,8 +21,18 @@ CHECK_FUNCTIONS = {
     "check": ("check", ("expected", "rtol", "atol")),
     "check_bound": ("bound", ("lower", "upper")),
     "check_accuracy": ("accuracy", ("labels", "lower")),
+    # check_model(name, params, lower, evaluator, predict=, X=, y=): only the parameters are
+    # recorded; predict/X/y serve the student's own JupyterLab and are dropped here.
+    "check_model": ("model", ("lower", "evaluator", "predict", "X", "y")),
 }
-_ACTUAL_KW = {"check": "actual", "check_bound": "actual", "check_accuracy": "predictions"}
+_ACTUAL_KW = {
+    "check": "actual",
+    "check_bound": "actual",
+    "check_accuracy": "predictions",
+    "check_model": "params",
+}
+# Arguments that only the self-check mode uses: never evaluated under the grader, never declared.
+_SELF_CHECK_ONLY = {"predict", "X", "y"}
 
 
 class RewriteError(ValueError):
@@ -86,7 +97,11 @@ class _Rewriter(ast.NodeTransformer):
         self.count += 1
         keywords = []
         if self.declare:
-            keywords = [ast.keyword(arg=p, value=bound[p]) for p in extra if p in bound and p != "expected"]
+            keywords = [
+                ast.keyword(arg=p, value=bound[p])
+                for p in extra
+                if p in bound and p != "expected" and p not in _SELF_CHECK_ONLY
+            ]
             keywords.append(ast.keyword(arg="hidden", value=ast.Constant(node.lineno in self.hidden)))
         call = ast.Call(
             func=ast.Name(id=RECORD_FN, ctx=ast.Load()),

@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import warnings
@@ -42,6 +43,7 @@ class Limits:
     max_processes: int = 128
     file_bytes: int = 64 * 1024**2
     open_files: int = 1024
+    scratch_bytes: int = 512 * 1024**2
 
 
 @dataclass
@@ -209,7 +211,23 @@ def python_binds(extra_ro: list[Path]) -> list[str]:
         args += ["--ro-bind", str(p), str(p)]
     if Path(sys.prefix) != Path(sys.prefix).resolve():
         args += ["--symlink", str(Path(sys.prefix).resolve()), str(sys.prefix)]
+    bound = sorted(paths | {Path(x).resolve() for x in extra_ro})
+    for secret in grader_only_paths():
+        if any(secret == b or b in secret.parents for b in bound):
+            args += ["--tmpfs", str(secret)]  # an empty folder where the grader-side package was
     return args
+
+
+def grader_only_paths() -> list[Path]:
+    """Folders a submission must never see even where a bind would show them: the mistake
+    catalogues and trusted evaluators (``instructor``), wherever that package is installed."""
+    import importlib.util
+
+    out = []
+    spec = importlib.util.find_spec("instructor")
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        out.append(Path(loc).resolve())
+    return out
 
 
 def run_sandboxed(
@@ -220,12 +238,14 @@ def run_sandboxed(
     extra_ro: list[Path] | None = None,
     isolate: bool = True,
     stdout_path: Path | None = None,
+    abort: threading.Event | None = None,
 ) -> RunResult:
     """Run ``argv`` with ``workdir`` as its only writable folder (seen as ``/sandbox`` under bwrap).
 
     ``env`` is the complete environment (nothing of the caller's is inherited). Paths in ``argv``
     that point into ``workdir`` must be given relative to it (the command starts there).
     ``isolate=False`` runs without bwrap (the trusted reference run); limits still apply.
+    ``abort`` (set from another thread, e.g. a disk-quota watchdog) ends the run like the deadline.
     """
     workdir = Path(workdir).resolve()
     cg = _Cgroup(limits)
@@ -296,10 +316,18 @@ def run_sandboxed(
             stderr=subprocess.STDOUT,
             preexec_fn=preexec,
         )
-        try:
-            proc.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        deadline = t0 + limits.wall_seconds
+        while True:
+            try:
+                proc.wait(timeout=max(0.0, min(0.25, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if abort is not None and abort.is_set():
+                    notes.append("stopped early: " + str(getattr(abort, "reason", "aborted")))
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

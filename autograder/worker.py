@@ -10,22 +10,28 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
 
 import nbformat
 
 from autograder.config import PACKAGE_DIR
-from autograder.notebook import SourceNotebook, SubmissionError, assemble, is_test, nbg, parse_submission
+from autograder.notebook import (
+    SourceNotebook,
+    SubmissionError,
+    assemble,
+    is_test,
+    nbg,
+    parse_submission,
+    source_of,
+)
 from autograder.sandbox import Limits, bwrap_works, run_sandboxed
+from autograder.scratch import Scratch, read_untrusted
 from autograder.static import check_answer, notebook_aliases
 
 MAX_RECORDS_BYTES = 64 * 1024**2
-MAX_EXECUTED_BYTES = 8 * 1024**2
-MAX_TEXT = 2000
 
 
 def kernel_env(threads: int | None = 1) -> dict[str, str]:
@@ -66,61 +72,141 @@ def executor_argv(cell_timeout: int) -> list[str]:
     ]
 
 
-def read_records(path: Path) -> list[dict]:
-    """Parse the kernel's record file (untrusted): malformed lines are skipped, the size is capped."""
+RECORD_KINDS = {"check", "bound", "accuracy", "model"}
+MAX_NAME = 200
+MAX_LINE = 48 * 1024**2
+
+
+def _lines(path: Path, limit: int, notes: list[str] | None) -> list[str]:
+    data, note = read_untrusted(path, limit)
+    if note and notes is not None:
+        notes.append(note)
+    if not data:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def _json_line(line: str):
+    if len(line) > MAX_LINE:
+        return None
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):  # malformed or nested beyond reason: not evidence
+        return None
+
+
+def read_records(path: Path, notes: list[str] | None = None) -> list[dict]:
+    """Parse the kernel's record file (untrusted): only well-formed records of bounded size are kept."""
     out: list[dict] = []
-    if not path.exists():
-        return out
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_RECORDS_BYTES)
-    for line in raw.decode("utf-8", errors="replace").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for line in _lines(path, MAX_RECORDS_BYTES, notes):
+        rec = _json_line(line)
         if (
             isinstance(rec, dict)
             and isinstance(rec.get("name"), str)
+            and 0 < len(rec["name"]) <= MAX_NAME
             and isinstance(rec.get("cell"), str)
-            and "value" in rec
+            and len(rec["cell"]) <= MAX_NAME
+            and rec.get("kind") in RECORD_KINDS
+            and isinstance(rec.get("value"), dict)
         ):
-            out.append(rec)
+            clean = {"cell": rec["cell"], "kind": rec["kind"], "name": rec["name"], "value": rec["value"]}
+            if isinstance(rec.get("declared"), dict):
+                clean["declared"] = rec["declared"]
+            if isinstance(rec.get("seq"), int) and not isinstance(rec.get("seq"), bool):
+                clean["seq"] = rec["seq"]
+            out.append(clean)
     return out
 
 
-def read_progress(path: Path) -> dict[int, dict]:
+def read_progress(path: Path, notes: list[str] | None = None) -> dict[int, dict]:
     """Cell index -> last event ({"status": ..., "error": ...}); a started cell with no end has status "started"."""
     out: dict[int, dict] = {}
-    if not path.exists():
-        return out
-    with open(path, "rb") as fh:
-        raw = fh.read(4 * 1024**2)
-    for line in raw.decode("utf-8", errors="replace").splitlines():
-        try:
-            ev = json.loads(line)
-            idx = int(ev["index"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+    for line in _lines(path, 4 * 1024**2, notes):
+        ev = _json_line(line)
+        if not isinstance(ev, dict):
+            continue
+        idx = ev.get("index")
+        if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 100_000:
             continue
         if ev.get("event") == "start":
             out[idx] = {"status": "started"}
         elif ev.get("event") == "end":
+            status = ev.get("status")
+            err = ev.get("error")
             out[idx] = {
-                "status": str(ev.get("status")),
-                "error": ev.get("error"),
+                "status": status if status in CELL_STATUSES else "error",
+                "error": {"ename": safe_ename(err.get("ename"))} if isinstance(err, dict) else None,
                 "truncated": bool(ev.get("truncated")),
             }
     return out
 
 
-def _cell_text(cell: dict, hidden: bool) -> str:
-    """What a student may see of a test cell's run: the error name (and message unless hidden), capped."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            ename = str(out.get("ename", ""))[:100]
-            if hidden:
-                return ename
-            return f"{ename}: {str(out.get('evalue', ''))[:300]}"
-    return ""
+CELL_STATUSES = {"ok", "error", "timeout", "crash", "not run"}
+# Exception names that feedback may show as they are; anything else (a class the student made,
+# whose name could carry any text) is shown as "an exception of its own class".
+_BUILTIN_ERRORS = {
+    n
+    for n in dir(__builtins__ if isinstance(__builtins__, dict) else __import__("builtins"))
+    if n.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning"))
+} | {
+    "CellTimeoutError",
+    "DeadKernelError",
+    "CheckFailure",
+    "LinAlgError",
+    "AxisError",
+    "OutOfMemoryError",
+}
+
+
+def safe_ename(ename) -> str:
+    """The exception's class name if it is a known one; never free text from the kernel."""
+    name = str(ename or "")[:80]
+    return name if name in _BUILTIN_ERRORS else ("an exception of its own class" if name else "")
+
+
+def static_reports(source: SourceNotebook, asm) -> dict[str, dict]:
+    """Static checks of every code cell the student controls: answers, and extra cells checked
+    with the rules of each answer whose names they (re)define (see ``autograder.static``)."""
+    aliases = notebook_aliases(source.code_outside_answers())
+    code_ids = set(source.code_answer_ids())
+    out: dict[str, dict] = {}
+    answer_defines: dict[str, set[str]] = {}
+    for gid, src in asm.answers.items():
+        if gid not in code_ids:
+            continue
+        rep = check_answer(gid, src, source.forbid(gid), aliases)
+        answer_defines[gid] = set(rep.defines)
+        out[gid] = {
+            "violations": rep.violations,
+            "dynamic": rep.dynamic,
+            "defines": sorted(rep.defines),
+            "syntax_error": rep.syntax_error,
+        }
+    # What each answer is meant to define, from the trusted source (a blank or deleted answer too).
+    for c in source.cells:
+        gid = nbg(c).get("grade_id")
+        if gid in code_ids:
+            ref = check_answer(gid, source_of(c), [], aliases, graded=False)
+            answer_defines.setdefault(gid, set()).update(ref.defines)
+    first = next(iter(source.code_answer_ids()), None)
+    for i, (after, src) in enumerate(asm.extras):
+        probe = check_answer("extra", src, [], aliases, graded=False)
+        # The answers it redefines give their rules; dynamic code could change anything, so it
+        # is charged to the answer the cell follows (fail closed, and the student was told).
+        owners = sorted(g for g, names in answer_defines.items() if names & probe.defines)
+        forbid = sorted({f for g in owners for f in source.forbid(g)})
+        rep = check_answer(f"extra-{i + 1}", src, forbid, aliases, graded=True)
+        charged = set(probe.defines) & set().union(set(), *(answer_defines[g] for g in owners))
+        if rep.dynamic or rep.syntax_error:
+            charged |= answer_defines.get(after or first or "", set())
+        key = f"extra cell {i + 1}" + (f" (after {after})" if after else "")
+        out[key] = {
+            "violations": rep.violations if charged else [],
+            "dynamic": rep.dynamic,
+            "defines": sorted(charged),
+            "syntax_error": rep.syntax_error,
+        }
+    return out
 
 
 def run_submission(payload: dict) -> dict:
@@ -167,82 +253,68 @@ def _run_notebook(nbp: dict, payload: dict) -> dict:
     except SubmissionError as exc:
         res["error"] = str(exc)
         return res
-    work = Path(tempfile.mkdtemp(prefix="ag-run-"))
     isolate = payload.get("isolate", True)
+    limits = Limits(**payload.get("limits", {}))
+    with Scratch(limits.scratch_bytes) as scratch:
+        return _run_in(scratch, source, release, student, res, payload, limits, isolate)
+
+
+def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict, limits, isolate) -> dict:
+    work = scratch.path
     # An absolute path, so that an answer that changes the working folder does not lose its records.
     record_path = "/sandbox/records.jsonl" if isolate and bwrap_works() else str(work / "records.jsonl")
     try:
         asm = assemble(source, release, student, record_path=record_path)
     except Exception as exc:  # noqa: BLE001 - a submission that breaks assembly is reported, not fatal
-        shutil.rmtree(work, ignore_errors=True)
-        res["error"] = (
-            f"the notebook could not be prepared for grading ({type(exc).__name__}: {str(exc)[:200]})."
-        )
+        res["error"] = f"the notebook could not be prepared for grading ({type(exc).__name__})."
         return res
     res["flags"] = asm.flags + (
         [f"{asm.extra_cells} extra code cell(s) of your own were run"] if asm.extra_cells else []
     )
-    aliases = notebook_aliases(source.code_outside_answers())
-    for gid, src in asm.answers.items():
-        rep = check_answer(gid, src, source.forbid(gid), aliases)
-        res["static"][gid] = {
-            "violations": rep.violations,
-            "dynamic": rep.dynamic,
-            "defines": sorted(rep.defines),
-            "syntax_error": rep.syntax_error,
-        }
+    res["static"] = static_reports(source, asm)
+    hidden_tests = {t.grade_id for t in source.tests() if t.hidden}  # from the trusted source
 
-    try:
-        nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
-        limits = Limits(**payload.get("limits", {}))
-        run = run_sandboxed(
-            executor_argv(payload.get("cell_timeout", 120)),
-            work,
-            limits,
-            kernel_env(threads=payload.get("threads", 1)),
-            extra_ro=[PACKAGE_DIR, PACKAGE_DIR.parent / "course"],
-            isolate=isolate,
-            stdout_path=work / "executor.log",
-        )
-        res["run"] = {
-            "returncode": run.returncode,
-            "timed_out": run.timed_out,
-            "memory_killed": run.memory_killed,
-            "seconds": round(run.wall_seconds, 2),
-            "isolation": run.isolation,
-            "notes": run.notes,
-        }
-        res["records"] = read_records(work / "records.jsonl")
-        progress = read_progress(work / "progress.jsonl")
-        executed = None
-        ex_path = work / "executed.ipynb"
-        if ex_path.exists() and ex_path.stat().st_size <= MAX_EXECUTED_BYTES:
-            try:
-                executed = json.loads(ex_path.read_text(encoding="utf-8", errors="replace"))
-            except json.JSONDecodeError:
-                executed = None
-        for idx, cell in enumerate(asm.nb["cells"]):
-            if not is_test(cell):
-                continue
-            gid = nbg(cell)["grade_id"]
-            hidden = "BEGIN HIDDEN TESTS" in "".join(cell.get("source", ""))
-            info = dict(progress.get(idx, {"status": "not reached"}))
-            if info.get("error") and hidden:
-                info["error"] = {"ename": info["error"].get("ename", ""), "evalue": ""}
-            if executed is not None and idx < len(executed.get("cells", [])):
-                info["text"] = _cell_text(executed["cells"][idx], hidden)[:MAX_TEXT]
-            res["cells"][gid] = info
-        # Errors in the student's own answer cells, for feedback (capped).
-        answer_errors = {}
-        for idx, cell in enumerate(asm.nb["cells"]):
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                ev = progress.get(idx)
-                if ev and ev.get("status") not in ("ok", None):
-                    err = ev.get("error") or {}
-                    answer_errors[nbg(cell)["grade_id"]] = (
-                        f"{ev.get('status')}: {err.get('ename', '')}: {str(err.get('evalue', ''))[:300]}"
-                    )
-        res["answer_errors"] = answer_errors
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
+    abort = threading.Event()
+    abort.reason = f"the scratch folder grew past its quota of {limits.scratch_bytes // 1024**2} MiB"
+    scratch.on_exceed = abort.set
+    run = run_sandboxed(
+        executor_argv(payload.get("cell_timeout", 120)),
+        work,
+        limits,
+        kernel_env(threads=payload.get("threads", 1)),
+        extra_ro=[PACKAGE_DIR, PACKAGE_DIR.parent / "course"],
+        isolate=isolate,
+        stdout_path=None,
+        abort=abort,
+    )
+    notes = list(run.notes)
+    res["records"] = read_records(work / "records.jsonl", notes)
+    progress = read_progress(work / "progress.jsonl", notes)
+    res["run"] = {
+        "returncode": run.returncode,
+        "timed_out": run.timed_out,
+        "memory_killed": run.memory_killed,
+        "disk_full": scratch.full(),
+        "seconds": round(run.wall_seconds, 2),
+        "isolation": run.isolation,
+        "scratch": scratch.enforcement,
+        "notes": notes,
+    }
+    for idx, cell in enumerate(asm.nb["cells"]):
+        if not is_test(cell):
+            continue
+        gid = nbg(cell)["grade_id"]
+        info = dict(progress.get(idx, {"status": "not reached"}))
+        info["hidden"] = gid in hidden_tests
+        res["cells"][gid] = info
+    # Errors in the student's own answer cells: the kind of error only (never the kernel's text).
+    answer_errors = {}
+    for idx, cell in enumerate(asm.nb["cells"]):
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            ev = progress.get(idx)
+            if ev and ev.get("status") not in ("ok", None):
+                ename = (ev.get("error") or {}).get("ename", "")
+                answer_errors[nbg(cell)["grade_id"]] = f"{ev.get('status')}" + (f": {ename}" if ename else "")
+    res["answer_errors"] = answer_errors
     return res

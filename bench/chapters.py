@@ -16,18 +16,6 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Chapter folders named in shared/design/course.md, by number.
-CHAPTERS = {
-    "01": "01_backprop",
-    "02": "02_softmax",
-    "03": "03_optimization",
-    "04": "04_regularization",
-    "05": "05_convolution",
-    "06": "06_lstm",
-    "07": "07_word2vec",
-    "08": "08_attention",
-}
-
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 

@@ -8,7 +8,8 @@ gets the chapter's namespace (the code of its solution cells, see ``bench.chapte
 - ``theirs(device)``: the same operation with the PyTorch built-in on ``device``,
 - ``function(device)``: (optional) the chapter's ``torch.autograd.Function`` on ``device``.
 
-Adding a row for a new chapter is one decorated function of a few lines. When the chapter's
+Adding a row for a new chapter is one decorated function of a few lines in the chapter's own
+module, ``bench/rows/ch<NN_topic>.py`` (see ``bench.rows``). When the chapter's
 source notebook does not exist yet, or lacks a function the builder needs, the row says so
 ("not yet implemented (chapter 05 missing)") instead of disappearing. Rows that measure
 something other than a per-call time (skip-gram training against gensim) register with
@@ -131,392 +132,6 @@ def randn(rng: np.random.Generator, *shape) -> np.ndarray:
     return rng.standard_normal(shape, dtype=np.float32)
 
 
-# ----------------------------------------------------------------------------- 01 backprop
-
-
-@layer("01_backprop", "affine forward", needs=("affine_forward",))
-def _affine_forward(ns, quick):
-    N, D, M = (64, 256, 256) if quick else (256, 1024, 1024)
-    r = _rng(1)
-    x, w, b = randn(r, N, D), randn(r, D, M), randn(r, M)
-
-    def theirs(dev):
-        wt = tensor(w.T, dev)  # torch.nn.Linear's (M, D) layout
-        return no_grad(_torch().nn.functional.linear, tensor(x, dev), wt, tensor(b, dev))
-
-    return Case(f"N={N} D={D} M={M} float32", lambda: ns["affine_forward"](x, w, b), theirs, "F.linear")
-
-
-@layer("01_backprop", "affine forward+backward", ("affine_forward", "affine_backward"), "AffineFunction")
-def _affine_fb(ns, quick):
-    N, D, M = (64, 256, 256) if quick else (256, 1024, 1024)
-    r = _rng(2)
-    x, w, b, d = randn(r, N, D), randn(r, D, M), randn(r, M), randn(r, N, M)
-
-    def ours():
-        out, cache = ns["affine_forward"](x, w, b)
-        return ns["affine_backward"](d, cache)
-
-    def theirs(dev):
-        args = (tensor(x, dev, True), tensor(w.T, dev, True), tensor(b, dev, True))
-        return fwd_bwd(_torch().nn.functional.linear, args, tensor(d, dev))
-
-    def function(dev):
-        args = (tensor(x, dev, True), tensor(w, dev, True), tensor(b, dev, True))
-        return fwd_bwd(ns["AffineFunction"].apply, args, tensor(d, dev))
-
-    return Case(f"N={N} D={D} M={M} float32", ours, theirs, "F.linear + autograd", function, "AffineFunction")
-
-
-def _elementwise(ns, quick, fwd: str, bwd: str | None, torch_fn: str, seed: int, function: str | None = None):
-    N, D = (256, 256) if quick else (1024, 4096)
-    r = _rng(seed)
-    x, d = randn(r, N, D), randn(r, N, D)
-    tfn = lambda: getattr(_torch(), torch_fn)  # noqa: E731
-
-    if bwd is None:
-        return Case(
-            f"{N}x{D} float32",
-            lambda: ns[fwd](x),
-            lambda dev: no_grad(tfn(), tensor(x, dev)),
-            f"torch.{torch_fn}",
-        )
-
-    def ours():
-        _, cache = ns[fwd](x)
-        return ns[bwd](d, cache)
-
-    fn = None
-    if function:
-
-        def fn(dev):
-            return fwd_bwd(ns[function].apply, (tensor(x, dev, True),), tensor(d, dev))
-
-    return Case(
-        f"{N}x{D} float32",
-        ours,
-        lambda dev: fwd_bwd(tfn(), (tensor(x, dev, True),), tensor(d, dev)),
-        f"torch.{torch_fn} + autograd",
-        fn,
-        function or "",
-    )
-
-
-@layer("01_backprop", "relu forward", needs=("relu_forward",))
-def _relu_f(ns, quick):
-    return _elementwise(ns, quick, "relu_forward", None, "relu", 3)
-
-
-@layer("01_backprop", "relu forward+backward", ("relu_forward", "relu_backward"), "ReLUFunction")
-def _relu_fb(ns, quick):
-    return _elementwise(ns, quick, "relu_forward", "relu_backward", "relu", 4, "ReLUFunction")
-
-
-@layer("01_backprop", "sigmoid forward+backward", ("sigmoid_forward", "sigmoid_backward"))
-def _sigmoid_fb(ns, quick):
-    return _elementwise(ns, quick, "sigmoid_forward", "sigmoid_backward", "sigmoid", 5)
-
-
-@layer("01_backprop", "tanh forward+backward", ("tanh_forward", "tanh_backward"))
-def _tanh_fb(ns, quick):
-    return _elementwise(ns, quick, "tanh_forward", "tanh_backward", "tanh", 6)
-
-
-@layer("01_backprop", "two-layer net loss+grads", needs=("TwoLayerNet",))
-def _twolayer(ns, quick):
-    N, D, H, C = (128, 64, 100, 10) if quick else (512, 256, 512, 10)
-    r = _rng(7)
-    X, y = randn(r, N, D), r.integers(0, C, N)
-    net = ns["TwoLayerNet"](D, H, C, seed=0)
-    net.params = {k: v.astype(np.float32) for k, v in net.params.items()}
-    p = net.params
-
-    def theirs(dev):
-        torch = _torch()
-        F = torch.nn.functional
-        W1, b1, W2, b2 = (
-            tensor(p[k].T if k[0] == "W" else p[k], dev, True) for k in ("W1", "b1", "W2", "b2")
-        )
-        tX, ty = tensor(X, dev), torch.from_numpy(y).to(dev)
-
-        def op():
-            loss = F.cross_entropy(F.linear(F.relu(F.linear(tX, W1, b1)), W2, b2), ty)
-            return torch.autograd.grad(loss, (W1, b1, W2, b2))
-
-        return op
-
-    return Case(
-        f"N={N} D={D} H={H} C={C} float32",
-        lambda: net.loss(X, y),
-        theirs,
-        "F.linear/relu/cross_entropy + autograd",
-    )
-
-
-@layer("01_backprop", "MSE loss+grad", needs=("mse_loss",))
-def _mse(ns, quick):
-    N, M = (256, 64) if quick else (4096, 256)
-    r = _rng(8)
-    pred, y = randn(r, N, M), randn(r, N, M)
-
-    def theirs(dev):
-        torch = _torch()
-        tp, ty = tensor(pred, dev, True), tensor(y, dev)
-
-        def op():
-            loss = torch.nn.functional.mse_loss(tp, ty, reduction="sum") / (2 * N)
-            return torch.autograd.grad(loss, (tp,))
-
-        return op
-
-    return Case(f"N={N} M={M} float32", lambda: ns["mse_loss"](pred, y), theirs, "F.mse_loss + autograd")
-
-
-# ----------------------------------------------------------------------------- 02 softmax
-
-
-@layer(
-    "02_softmax", "softmax cross-entropy loss+grad", ("softmax_cross_entropy",), "SoftmaxCrossEntropyFunction"
-)
-def _softmax_ce(ns, quick):
-    N, C = (128, 100) if quick else (1024, 1000)
-    r = _rng(21)
-    z, y = randn(r, N, C), r.integers(0, C, N)
-
-    def theirs(dev):
-        torch = _torch()
-        tz, ty = tensor(z, dev, True), torch.from_numpy(y).to(dev)
-        return lambda: torch.autograd.grad(torch.nn.functional.cross_entropy(tz, ty), (tz,))
-
-    def function(dev):
-        torch = _torch()
-        tz, ty = tensor(z, dev, True), torch.from_numpy(y).to(dev)
-        return lambda: torch.autograd.grad(ns["SoftmaxCrossEntropyFunction"].apply(tz, ty), (tz,))
-
-    return Case(
-        f"N={N} C={C} float32",
-        lambda: ns["softmax_cross_entropy"](z, y),
-        theirs,
-        "F.cross_entropy + autograd",
-        function,
-        "SoftmaxCrossEntropyFunction",
-    )
-
-
-# ----------------------------------------------------------------------------- 03 optimization
-
-
-@layer("03_optimization", "Adam step", needs=("adam",))
-def _adam(ns, quick):
-    n = 100_000 if quick else 4_000_000
-    r = _rng(31)
-    w, dw = randn(r, n), randn(r, n)
-    state = {"w": w.copy(), "config": {"learning_rate": 1e-3}}
-
-    def ours():
-        state["w"], state["config"] = ns["adam"](state["w"], dw, state["config"])
-
-    def theirs(dev):
-        torch = _torch()
-        p = torch.nn.Parameter(tensor(w, dev))
-        p.grad = tensor(dw, dev)
-        opt = torch.optim.Adam([p], lr=1e-3)
-        return opt.step
-
-    return Case(f"{n} parameters float32", ours, theirs, "torch.optim.Adam.step")
-
-
-# ----------------------------------------------------------------------------- 04 regularization
-
-
-@layer(
-    "04_regularization",
-    "batch norm forward+backward (train)",
-    ("batchnorm_forward", "batchnorm_backward"),
-    "BatchNormFunction",
-)
-def _batchnorm(ns, quick):
-    N, D = (128, 256) if quick else (1024, 1024)
-    r = _rng(41)
-    x, g, b, d = randn(r, N, D), randn(r, D), randn(r, D), randn(r, N, D)
-
-    def ours():
-        _, cache = ns["batchnorm_forward"](x, g, b, {"mode": "train", "eps": 1e-5, "momentum": 0.9})
-        return ns["batchnorm_backward"](d, cache)
-
-    def theirs(dev):
-        F = _torch().nn.functional
-        return fwd_bwd(
-            lambda x_, g_, b_: F.batch_norm(x_, None, None, g_, b_, training=True, eps=1e-5),
-            (tensor(x, dev, True), tensor(g, dev, True), tensor(b, dev, True)),
-            tensor(d, dev),
-        )
-
-    return Case(f"N={N} D={D} float32", ours, theirs, "F.batch_norm + autograd")
-
-
-# ----------------------------------------------------------------------------- 05 convolution
-
-
-@layer("05_convolution", "conv2d forward", needs=("conv2d_forward",))
-def _conv_f(ns, quick):
-    N, C, H, F_, K = (4, 4, 16, 8, 3) if quick else (16, 16, 32, 32, 3)
-    r = _rng(51)
-    x, w, b = randn(r, N, C, H, H), randn(r, F_, C, K, K), randn(r, F_)
-
-    def theirs(dev):
-        conv = _torch().nn.functional.conv2d
-        return no_grad(lambda *a: conv(*a, padding=1), tensor(x, dev), tensor(w, dev), tensor(b, dev))
-
-    return Case(
-        f"x {N}x{C}x{H}x{H}, w {F_}x{C}x{K}x{K}, pad 1 float32",
-        lambda: ns["conv2d_forward"](x, w, b, stride=1, pad=1),
-        theirs,
-        "F.conv2d",
-    )
-
-
-@layer("05_convolution", "conv2d forward+backward", ("conv2d_forward", "conv2d_backward"), "Conv2dFunction")
-def _conv_fb(ns, quick):
-    N, C, H, F_, K = (4, 4, 16, 8, 3) if quick else (16, 16, 32, 32, 3)
-    r = _rng(52)
-    x, w, b, d = randn(r, N, C, H, H), randn(r, F_, C, K, K), randn(r, F_), randn(r, N, F_, H, H)
-
-    def ours():
-        _, cache = ns["conv2d_forward"](x, w, b, stride=1, pad=1)
-        return ns["conv2d_backward"](d, cache)
-
-    def args(dev):
-        return (tensor(x, dev, True), tensor(w, dev, True), tensor(b, dev, True))
-
-    def theirs(dev):
-        conv = _torch().nn.functional.conv2d
-        return fwd_bwd(lambda x_, w_, b_: conv(x_, w_, b_, padding=1), args(dev), tensor(d, dev))
-
-    def function(dev):
-        fn = ns["Conv2dFunction"].apply
-        return fwd_bwd(lambda x_, w_, b_: fn(x_, w_, b_, 1, 1), args(dev), tensor(d, dev))
-
-    return Case(
-        f"x {N}x{C}x{H}x{H}, w {F_}x{C}x{K}x{K}, pad 1 float32",
-        ours,
-        theirs,
-        "F.conv2d + autograd",
-        function,
-        "Conv2dFunction",
-    )
-
-
-@layer(
-    "05_convolution",
-    "max pool 2x2 forward+backward",
-    ("maxpool2d_forward", "maxpool2d_backward"),
-    "MaxPool2dFunction",
-)
-def _maxpool(ns, quick):
-    N, C, H = (4, 8, 16) if quick else (32, 32, 64)
-    r = _rng(53)
-    x, d = randn(r, N, C, H, H), randn(r, N, C, H // 2, H // 2)
-
-    def ours():
-        _, cache = ns["maxpool2d_forward"](x, size=2, stride=2)
-        return ns["maxpool2d_backward"](d, cache)
-
-    def theirs(dev):
-        mp = _torch().nn.functional.max_pool2d
-        return fwd_bwd(lambda x_: mp(x_, 2, 2), (tensor(x, dev, True),), tensor(d, dev))
-
-    def function(dev):
-        fn = ns["MaxPool2dFunction"].apply
-        return fwd_bwd(lambda x_: fn(x_, 2, 2), (tensor(x, dev, True),), tensor(d, dev))
-
-    return Case(
-        f"x {N}x{C}x{H}x{H} float32",
-        ours,
-        theirs,
-        "F.max_pool2d + autograd",
-        function,
-        "MaxPool2dFunction",
-    )
-
-
-# ----------------------------------------------------------------------------- 06 LSTM
-
-
-@layer("06_lstm", "LSTM forward+backward (sequence)", ("lstm_forward", "lstm_backward"), "LSTMFunction")
-def _lstm(ns, quick):
-    N, T, D, H = (8, 8, 16, 32) if quick else (32, 32, 64, 128)
-    r = _rng(61)
-    x, h0 = randn(r, N, T, D), randn(r, N, H)
-    wx, wh, b = 0.1 * randn(r, D, 4 * H), 0.1 * randn(r, H, 4 * H), randn(r, 4 * H)
-    d = randn(r, N, T, H)
-
-    def ours():
-        _, cache = ns["lstm_forward"](x, h0, wx, wh, b)
-        return ns["lstm_backward"](d, cache)
-
-    def theirs(dev):
-        torch = _torch()
-        lstm = torch.nn.LSTM(D, H, batch_first=True).to(dev)  # timing only: random weights of the same shapes
-        tx, th = tensor(x, dev, True), tensor(h0[None], dev, True)
-        c0 = torch.zeros_like(th)
-        return fwd_bwd(lambda x_, h_, *_: lstm(x_, (h_, c0))[0], (tx, th, *lstm.parameters()), tensor(d, dev))
-
-    def function(dev):
-        fn = ns["LSTMFunction"].apply
-        args = tuple(tensor(a, dev, True) for a in (x, h0, wx, wh, b))
-        return fwd_bwd(fn, args, tensor(d, dev))
-
-    return Case(
-        f"N={N} T={T} D={D} H={H} float32", ours, theirs, "torch.nn.LSTM + autograd", function, "LSTMFunction"
-    )
-
-
-# ----------------------------------------------------------------------------- 08 attention
-
-
-@layer(
-    "08_attention",
-    "attention forward+backward",
-    ("attention_forward", "attention_backward"),
-    "AttentionFunction",
-)
-def _attention(ns, quick):
-    N, T, E = (4, 32, 16) if quick else (32, 256, 64)
-    r = _rng(81)
-    q, k, v, d = randn(r, N, T, E), randn(r, N, T, E), randn(r, N, T, E), randn(r, N, T, E)
-
-    def ours():
-        _, cache = ns["attention_forward"](q, k, v)
-        return ns["attention_backward"](d, cache)
-
-    def args(dev):
-        return tuple(tensor(a, dev, True) for a in (q, k, v))
-
-    def theirs(dev):
-        sdpa = _torch().nn.functional.scaled_dot_product_attention
-        return fwd_bwd(sdpa, args(dev), tensor(d, dev))
-
-    def function(dev):
-        return fwd_bwd(ns["AttentionFunction"].apply, args(dev), tensor(d, dev))
-
-    return Case(
-        f"N={N} T={T} E={E} float32",
-        ours,
-        theirs,
-        "F.scaled_dot_product_attention + autograd",
-        function,
-        "AttentionFunction",
-    )
-
-
-# ----------------------------------------------------------------------------- 07 word2vec (custom rows)
-
-from bench.word2vec import skipgram_rows  # noqa: E402 - registered after the layer benchmarks
-
-custom("07_word2vec", "skip-gram training", needs=("sgns_loss_and_grads",))(skipgram_rows)
-
-
 # ----------------------------------------------------------------------------- running them
 
 
@@ -572,10 +187,18 @@ def _error_row(row: Row, exc: BaseException) -> Row:
     return row
 
 
+def _registry() -> list[Bench]:
+    from bench import rows
+
+    rows.load()
+    return REGISTRY
+
+
 def run_cpu(ctx: Context, registry: list[Bench] | None = None) -> list[Row]:
     """NumPy against the built-in on the CPU (and each autograd.Function against the built-in)."""
+    registry = registry or _registry()
     rows: list[Row] = []
-    for b in sorted(registry or REGISTRY, key=lambda b: b.chapter[:2]):
+    for b in sorted(registry, key=lambda b: b.chapter[:2]):
         ch = chapter(ctx.root, b.chapter)
         status = _status_row(ctx, b, ch)
         if status is not None:
@@ -617,9 +240,10 @@ def run_cpu(ctx: Context, registry: list[Bench] | None = None) -> list[Row]:
 def run_gpu(ctx: Context, device: str = "cuda", registry: list[Bench] | None = None) -> list[Row]:
     """Each chapter's autograd.Function on ``device`` against the same NumPy code and the built-in there."""
     torch = _torch()
+    registry = registry or _registry()
     sync = torch.cuda.synchronize if device.startswith("cuda") else None
     rows: list[Row] = []
-    for b in sorted(registry or REGISTRY, key=lambda b: b.chapter[:2]):
+    for b in sorted(registry, key=lambda b: b.chapter[:2]):
         if b.custom or b.function is None:
             continue
         ch = chapter(ctx.root, b.chapter)

@@ -36,6 +36,7 @@ __all__ = [
     "check",
     "check_accuracy",
     "check_bound",
+    "check_model",
     "compare",
     "decode",
     "encode",
@@ -50,6 +51,23 @@ MAX_DEPTH = 8
 
 class CheckFailure(AssertionError):
     """A check did not hold; the message explains the difference to a student."""
+
+
+class _Hidden:
+    """The expected value of a hidden check: kept by the trusted reference run, never in the notebook."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+
+HIDDEN = _Hidden()
 
 
 # --------------------------------------------------------------------------- encoding
@@ -366,14 +384,15 @@ def _reference_value(name: str) -> dict:
 
 
 def check(
-    name: str, actual: Any, expected: Any = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+    name: str, actual: Any, expected: Any = HIDDEN, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> None:
     """Compare ``actual`` with ``expected`` elementwise: ``|actual - expected| <= atol + rtol * |expected|``.
 
-    Raises :class:`CheckFailure` with an explanation when they differ. With ``expected=None``
-    the check is hidden: the expected value is the trusted reference run's record of ``name``.
+    Raises :class:`CheckFailure` with an explanation when they differ. Without ``expected`` the
+    check is hidden: the expected value is the trusted reference run's record of ``name``
+    (``expected=None`` is an ordinary check that the value is ``None``).
     """
-    if expected is None:
+    if expected is HIDDEN:
         rec = _reference_value(name)
         ok, msg = verdict(rec["kind"], actual, rec["declared"])
     else:
@@ -404,6 +423,34 @@ def check_accuracy(name: str, predictions: Any, labels: Any, lower: float) -> No
         raise CheckFailure(f"{name}: {msg}")
 
 
+def check_model(
+    name: str,
+    params: Any,
+    lower: float,
+    evaluator: str,
+    predict: Any = None,
+    X: Any = None,
+    y: Any = None,
+) -> None:
+    """Check that a trained model classifies well enough, judged from its parameters.
+
+    ``params`` is the model's parameters (a dict of arrays or tensors, e.g. ``net.params`` or a
+    ``state_dict()``); ``evaluator`` names the chapter's trusted evaluation of that kind of model.
+
+    * In JupyterLab (self-check) the accuracy of ``predict(X)`` against ``y`` must be at least
+      ``lower``: a quick look with your own model and your own validation data.
+    * Under the autograder only ``params`` leave your kernel. The grader rebuilds the model's
+      predictions from them in its own process, with its trusted forward pass, on evaluation data
+      your kernel never sees, and requires the same ``lower`` bound there.
+    """
+    if predict is None or X is None or y is None:
+        raise CheckFailure(f"{name}: check_model needs predict, X and y to check the model here.")
+    labels = _to_numpy(y)
+    ok, msg = verdict("accuracy", predict(X), {"labels": labels, "lower": lower})
+    if not ok:
+        raise CheckFailure(f"{name}: {msg}")
+
+
 # --------------------------------------------------------------------------- record mode
 
 
@@ -414,7 +461,12 @@ class Recorder:
     and labels; the student's run records only the actual value.
     """
 
-    _DECLARED = {"check": ("rtol", "atol"), "bound": ("lower", "upper"), "accuracy": ("labels", "lower")}
+    _DECLARED = {
+        "check": ("rtol", "atol"),
+        "bound": ("lower", "upper"),
+        "accuracy": ("labels", "lower"),
+        "model": ("lower", "evaluator"),
+    }
 
     def __init__(self, path: str | os.PathLike, declare: bool = False):
         self.path = Path(path)

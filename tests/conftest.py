@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -21,11 +20,11 @@ def chapters() -> list[str]:
     return Course(ROOT).assignments()
 
 
-def mutant_module(assignment: str):
-    try:
-        return importlib.import_module(f"tests.mutants.ch{assignment}")
-    except ModuleNotFoundError:
-        return None
+def chapter_kit(assignment: str):
+    """The chapter's mistake catalogue and evaluators (``instructor``), or None."""
+    import instructor
+
+    return instructor.kit(assignment)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,8 @@ from autograder.notebook import SourceNotebook, assemble, is_solution, is_test, 
 from autograder.reference import load_or_build
 from autograder.static import check_answer, names_used, notebook_aliases
 from autograder.worker import kernel_env
-from course.checks import decode, verdict
+from autograder.compare import judge_value
+from course.checks import decode
 
 
 @dataclass
@@ -93,13 +94,15 @@ def run_catalogue(course: Course, assignment: str, notebook: str, mutants: list)
                 original = source_of(cells[idx])
                 mutated = m.apply(original)
                 defined = check_answer(m.cell, original, [], aliases).defines
-                outcomes.append(_one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m))
+                outcomes.append(
+                    _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m, assignment)
+                )
             return outcomes
         finally:
             kernel.close()
 
 
-def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m) -> MutantOutcome:
+def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m, assignment) -> MutantOutcome:
     ok, err = kernel.run(mutated)
     rerun: list[int] = []
     caught, message = None, ""
@@ -126,7 +129,7 @@ def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m) 
                 if not recs:
                     caught, message = tid, f"{d['name']}: no result (the cell raised or stopped early)"
                     break
-                good, msg = verdict(d["kind"], decode(recs[0]["value"]), d["declared"])
+                good, msg = judge_value(d["kind"], decode(recs[0]["value"]), d["declared"], assignment)
                 if not good:
                     caught, message = tid, f"{d['name']}: {msg}"
                     break

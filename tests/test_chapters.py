@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, chapters, mutant_module
+from tests.conftest import ROOT, chapters, chapter_kit
 from tests.mutation import run_catalogue
 
 pytestmark = pytest.mark.xdist_group("chapters")
@@ -71,15 +71,15 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path_fac
     assert (out / "gradebook.db").exists()
 
 
-@pytest.mark.parametrize("assignment", [a for a in chapters() if mutant_module(a)])
+@pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
 def test_every_mutant_is_caught(assignment, course, references):
-    mod = mutant_module(assignment)
-    notebook = mod.NOTEBOOK.split("/")[-1].removesuffix(".ipynb")
+    kit = chapter_kit(assignment)
+    notebook = kit.notebook.split("/")[-1].removesuffix(".ipynb")
     per_cell: dict[str, int] = {}
-    for m in mod.MUTANTS:
+    for m in kit.mutants:
         per_cell[m.cell] = per_cell.get(m.cell, 0) + 1
     assert min(per_cell.values()) >= 3, f"fewer than three mutants for some graded function: {per_cell}"
-    outcomes = run_catalogue(course, assignment, notebook, mod.MUTANTS)
+    outcomes = run_catalogue(course, assignment, notebook, kit.mutants)
     survivors = [f"{o.cell}: {o.why}" for o in outcomes if o.caught_by is None]
     assert not survivors, "mutants that kept full marks:\n" + "\n".join(survivors)
 

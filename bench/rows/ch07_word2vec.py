@@ -235,3 +235,8 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
             f"  {label}: {rate:,.0f} words/s, gensim {g_rate:,.0f} words/s; Spearman {rho:.3f} vs {g_rho:.3f}"
         )
     return rows
+
+
+from bench.layers import custom  # noqa: E402
+
+custom("07_word2vec", "skip-gram training", needs=("sgns_loss_and_grads",))(skipgram_rows)

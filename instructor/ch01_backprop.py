@@ -8,7 +8,9 @@ test cell right after the edited solution cell (the cache mistakes of ``sigmoid_
 
 from __future__ import annotations
 
-from tests.mutants import Mutant
+import numpy as np
+
+from instructor import Evaluator, Mutant, perturbed_digits
 
 NOTEBOOK = "solutions/01_backprop/backprop.ipynb"
 
@@ -322,3 +324,66 @@ MUTANTS = [
         cell="ReLUFunction", old="x.clamp(min=0)", new="x.abs()", why="I took the absolute value in forward."
     ),
 ]
+
+
+def _mlp_predict(params: dict, X: np.ndarray) -> np.ndarray:
+    """affine - ReLU - ... - affine from W1, b1, W2, b2, ... (weights (D, M), on the right)."""
+    n_layers = sum(1 for k in params if k.startswith("W"))
+    h = X
+    for i in range(1, n_layers + 1):
+        h = h @ params[f"W{i}"] + params[f"b{i}"]
+        if i < n_layers:
+            h = np.maximum(h, 0.0)
+    return np.argmax(h, axis=1)
+
+
+def _tiny_subset(seed: int):
+    """The 50 training digits the notebook overfits (the same images whatever ``seed``)."""
+    from course.backprop import digits_splits
+
+    train, _, _ = digits_splits()
+    return train.X[:50], train.y[:50]
+
+
+def _fresh_xor(seed: int):
+    """400 new points of the notebook's XOR distribution, drawn from a seed the notebook never uses."""
+    from course.backprop import make_xor
+
+    d = make_xor(n_per_corner=100, noise=0.25, seed=10_000 + seed)
+    return d.X, d.y
+
+
+def _fresh_spirals(seed: int):
+    """300 new points of the notebook's three spirals, drawn from a seed the notebook never uses."""
+    from course.data import make_spirals
+
+    d = make_spirals(n_per_class=100, n_classes=3, noise=0.2, seed=10_000 + seed)
+    return d.X, d.y
+
+
+EVALUATORS = {
+    "digits_mlp": Evaluator(
+        predict=_mlp_predict,
+        data=perturbed_digits,
+        describe="a ReLU MLP (W1, b1, W2, b2, ...) on the digits' test split with pixel noise",
+        param_shapes={"W1": (64, None), "b1": (None,)},
+    ),
+    "digits_tiny_subset": Evaluator(
+        predict=_mlp_predict,
+        data=_tiny_subset,
+        describe="a ReLU MLP on the 50 training digits it was asked to memorise",
+        param_shapes={"W1": (64, None), "b1": (None,)},
+    ),
+    "xor_mlp": Evaluator(
+        predict=_mlp_predict,
+        data=_fresh_xor,
+        describe="a ReLU MLP on fresh noisy XOR points",
+        param_shapes={"W1": (2, None), "b1": (None,), "W2": (None, 2)},
+    ),
+    "spirals_mlp": Evaluator(
+        predict=_mlp_predict,
+        data=_fresh_spirals,
+        describe="a ReLU MLP on a fresh draw of the three spirals",
+        param_shapes={"W1": (2, None), "b1": (None,)},
+    ),
+}

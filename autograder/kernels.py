@@ -1,0 +1,43 @@
+"""The kernel every notebook runs in: this very interpreter, over IPC.
+
+Notebooks are executed by the grader (inside the sandbox), by the trusted reference run and
+by papermill. None of them looks a kernelspec up by name: a ``python3`` kernelspec can point at
+another interpreter (one the sandbox cannot see, or one without the course's packages), and
+then every student would get zero with "never reached". The kernel is started as
+``sys.executable -m ipykernel_launcher``, so it is always the grader's own Python, and over the
+IPC transport (Unix sockets in the runtime folder), so no TCP port is opened and ipykernel has
+no reason to warn about unencrypted TCP.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+KERNEL_NAME = "python3"
+
+
+def kernel_spec() -> KernelSpec:
+    return KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (course)",
+        language="python",
+        name=KERNEL_NAME,
+    )
+
+
+def kernel_manager(**kwargs) -> AsyncKernelManager:
+    """A KernelManager for this interpreter's ipykernel, IPC transport."""
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", **kwargs)
+    km._kernel_spec = kernel_spec()  # no kernelspec look-up by name (see the module docstring)
+    return km
+
+
+def shutdown(km: AsyncKernelManager) -> None:
+    """Shut a kernel we started down at once (a kernel manager handed to nbclient stays ours)."""
+    from jupyter_core.utils import run_sync
+
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
