@@ -105,8 +105,14 @@ def plot_softmax_logit(
     ax.bar(classes, grad, color=[_CLASS_COLORS[k % 10] for k in classes], alpha=0.8)
     ax.axhline(0, color="black", lw=0.8)
     for k, gk in enumerate(grad):
-        ax.text(k, gk + (0.03 if gk >= 0 else -0.03), f"{gk:+.3f}", ha="center",
-                va="bottom" if gk >= 0 else "top", fontsize=9)
+        ax.text(
+            k,
+            gk + (0.03 if gk >= 0 else -0.03),
+            f"{gk:+.3f}",
+            ha="center",
+            va="bottom" if gk >= 0 else "top",
+            fontsize=9,
+        )
     lim = max(1.0, np.abs(grad).max()) * 1.25
     ax.set_ylim(-lim, lim)
     ax.set_xticks(classes, names)
@@ -129,12 +135,23 @@ def softmax_explorer(logits: Sequence[float] = (2.0, 1.0, 0.1), label: int = 0, 
         plot_softmax_logit,
         moved=w.Dropdown(options=classes, value=0, description="logit to move", style=style),
         value=w.FloatSlider(
-            value=float(z[0]), min=-z_range, max=z_range, step=0.1,
-            description="its value z_k", continuous_update=False, style=style,
+            value=float(z[0]),
+            min=-z_range,
+            max=z_range,
+            step=0.1,
+            description="its value z_k",
+            continuous_update=False,
+            style=style,
         ),
         temperature=w.FloatLogSlider(
-            value=1.0, base=10, min=-1, max=1, step=0.05,
-            description="temperature T", continuous_update=False, style=style,
+            value=1.0,
+            base=10,
+            min=-1,
+            max=1,
+            step=0.05,
+            description="temperature T",
+            continuous_update=False,
+            style=style,
         ),
         label=w.Dropdown(options=classes, value=label, description="true label y", style=style),
         logits=tuple(float(v) for v in z),
@@ -280,10 +297,23 @@ def plot_reliability(probs, y, n_bins: int = 10, title: str = "Reliability diagr
         2, 1, figsize=(5.2, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
     )
     ax.plot([0, 1], [0, 1], ls="--", color="gray", label="perfect calibration")
-    ax.bar(centers[filled], stats["accuracy"][filled], width=width * 0.95, color="tab:blue",
-           alpha=0.75, edgecolor="black", label="accuracy in bin")
-    ax.plot(stats["confidence"][filled], stats["accuracy"][filled], "o", color="tab:red",
-            ms=4, label="(mean confidence, accuracy)")
+    ax.bar(
+        centers[filled],
+        stats["accuracy"][filled],
+        width=width * 0.95,
+        color="tab:blue",
+        alpha=0.75,
+        edgecolor="black",
+        label="accuracy in bin",
+    )
+    ax.plot(
+        stats["confidence"][filled],
+        stats["accuracy"][filled],
+        "o",
+        color="tab:red",
+        ms=4,
+        label="(mean confidence, accuracy)",
+    )
     ax.set_ylabel("accuracy")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, 1)
@@ -294,6 +324,7 @@ def plot_reliability(probs, y, n_bins: int = 10, title: str = "Reliability diagr
     axh.set_yscale("symlog", linthresh=1)
     axh.set_xlabel("confidence (largest predicted probability)")
     axh.set_ylabel("examples")
+    axh.set_title("examples per confidence bin", fontsize=9)
     axh.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -318,8 +349,15 @@ def plot_confusion_matrix(y_true, y_pred, n_classes: int = 10, title: str = "Con
     for i in range(n_classes):
         for j in range(n_classes):
             if cm[i, j]:
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if cm[i, j] > thresh else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if cm[i, j] > thresh else "black",
+                )
     ax.set_xticks(range(n_classes))
     ax.set_yticks(range(n_classes))
     ax.set_xlabel("predicted class")
