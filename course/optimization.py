@@ -443,9 +443,9 @@ def plot_momentum_filter(beta: float = 0.9, steps: int = 60):
             ax.axhline(-limit, color="tab:red", ls="--", lw=1)
         ax.set_title(f"{name}, β = {beta:g}")
         ax.set_xlabel("step t")
+        ax.set_ylabel("gradient and buffer")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
-    axes[0].set_ylabel("value")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     fig.tight_layout()
     return fig
 

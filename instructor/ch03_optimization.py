@@ -242,109 +242,124 @@ MUTANTS = [
     # ------------------------------------------------------------------ CourseSGD
     Mutant(
         cell="CourseSGD",
-        old="v = mu * v_prev - lr * dw",
-        new="v = mu * v_prev + lr * dw",
+        old="v.mul_(mu).add_(dw, alpha=-lr)",
+        new="v.mul_(mu).add_(dw, alpha=lr)",
         why="I flipped the sign of the velocity update.",
     ),
     Mutant(
         cell="CourseSGD",
         old=(
-            "                v = mu * v_prev - lr * dw\n"
             '                if group["nesterov"]:\n'
-            "                    p += (1 + mu) * v - mu * v_prev\n"
-            "                else:\n"
-            "                    p += v\n"
+            "                    p.add_(v, alpha=-mu)  # the old velocity's part, - momentum * v_prev, before v changes\n"
+            "                v.mul_(mu).add_(dw, alpha=-lr)  # v <- momentum * v - lr * dw, in place in self.state[p]\n"
+            '                p.add_(v, alpha=1 + mu if group["nesterov"] else 1.0)\n'
         ),
         new=(
-            "                v = mu * v_prev + dw\n"
-            '                if group["nesterov"]:\n'
-            "                    p -= lr * (dw + mu * v)\n"
-            "                else:\n"
-            "                    p -= lr * v\n"
+            "                v.mul_(mu).add_(dw)\n"
+            '                p.add_(dw + mu * v if group["nesterov"] else v, alpha=-lr)\n'
         ),
         why="I kept PyTorch's momentum buffer as the velocity (same iterates, other state).",
     ),
     Mutant(
         cell="CourseSGD",
-        old="dw = p.grad + wd * p",
-        new="dw = p.grad",
+        old="else p.grad + wd * p",
+        new="else p.grad",
         why="I ignored weight_decay (hidden only).",
     ),
     Mutant(
         cell="CourseSGD",
-        old="p += (1 + mu) * v - mu * v_prev",
-        new="p += v",
-        why="My Nesterov branch does plain momentum.",
-    ),
-    Mutant(
-        cell="CourseSGD",
-        old='                state["velocity"] = v\n',
+        old=(
+            '                if group["nesterov"]:\n'
+            "                    p.add_(v, alpha=-mu)  # the old velocity's part, - momentum * v_prev, before v changes\n"
+        ),
         new="",
-        why="I did not store the new velocity in self.state[p].",
+        why="My Nesterov step forgets the - momentum * v_prev part.",
     ),
     Mutant(
         cell="CourseSGD",
-        old="                    p -= lr * dw\n",
+        old="                v.mul_(mu).add_(dw, alpha=-lr)",
+        new="                v = mu * v - lr * dw",
+        why="I computed the new velocity out of place and never stored it in self.state[p].",
+    ),
+    Mutant(
+        cell="CourseSGD",
+        old="alpha=1 + mu if",
+        new="alpha=mu if",
+        why="I moved by momentum * v instead of (1 + momentum) * v in the Nesterov step.",
+    ),
+    Mutant(
+        cell="CourseSGD",
+        old="                    p.add_(dw, alpha=-lr)\n",
         new="                    p = p - lr * dw\n",
         why="I rebound p to a new tensor instead of updating the parameter in place.",
     ),
     # ------------------------------------------------------------------ CourseAdagrad
     Mutant(
         cell="CourseAdagrad",
-        old='state["cache"] = state["cache"] + dw * dw',
-        new='state["cache"] = dw * dw',
+        old="cache.addcmul_(dw, dw)",
+        new="cache.copy_(dw * dw)",
         why="My cache holds only the current squared gradient (not accumulated).",
     ),
     Mutant(
         cell="CourseAdagrad",
-        old='(state["cache"].sqrt() + eps)',
-        new='(state["cache"] + eps).sqrt()',
+        old="cache.sqrt().add_(eps)",
+        new="cache.add(eps).sqrt()",
         why="I put eps inside the square root.",
     ),
     Mutant(
         cell="CourseAdagrad",
-        old="dw = p.grad + wd * p",
-        new="dw = p.grad",
+        old="else p.grad + wd * p",
+        new="else p.grad",
         why="I ignored weight_decay (hidden only).",
     ),
     Mutant(
         cell="CourseAdagrad",
-        old='(state["cache"].sqrt() + eps)',
-        new='(state["cache"] + eps)',
+        old="cache.sqrt().add_(eps)",
+        new="cache.add(eps)",
         why="I divided by the cache, not its square root.",
+    ),
+    Mutant(
+        cell="CourseAdagrad",
+        old="cache.sqrt().add_(eps)",
+        new="cache.sqrt_().add_(eps)",
+        why="I took the square root in place, overwriting the cache.",
     ),
     # ------------------------------------------------------------------ CourseRMSprop
     Mutant(
         cell="CourseRMSprop",
-        old='(state["cache"].sqrt() + eps)',
-        new='(state["cache"] + eps).sqrt()',
+        old="cache.sqrt().add_(eps)",
+        new="cache.add(eps).sqrt()",
         why="I put eps inside the square root.",
     ),
     Mutant(
         cell="CourseRMSprop",
-        old='rho * state["cache"] + (1 - rho) * dw * dw',
-        new='(1 - rho) * state["cache"] + rho * dw * dw',
+        old="cache.mul_(rho).addcmul_(dw, dw, value=1 - rho)",
+        new="cache.mul_(1 - rho).addcmul_(dw, dw, value=rho)",
         why="I swapped decay_rate and 1 - decay_rate.",
     ),
     Mutant(
         cell="CourseRMSprop",
-        old="dw = p.grad + wd * p",
-        new="dw = p.grad",
+        old="else p.grad + wd * p",
+        new="else p.grad",
         why="I ignored weight_decay (hidden only).",
     ),
     Mutant(
         cell="CourseRMSprop",
-        old='                state["cache"] = rho * state["cache"] + (1 - rho) * dw * dw\n'
-        '                p -= lr * dw / (state["cache"].sqrt() + eps)\n',
-        new='                cache = rho * state["cache"] + (1 - rho) * dw * dw\n'
-        "                p -= lr * dw / (cache.sqrt() + eps)\n",
-        why="I did not store the new cache in self.state[p].",
+        old="cache.mul_(rho).addcmul_(dw, dw, value=1 - rho)",
+        new="cache.mul_(rho).addcmul_(dw, dw)",
+        why="I forgot the (1 - decay_rate) factor on the new squared gradient.",
+    ),
+    Mutant(
+        cell="CourseRMSprop",
+        old='                cache = state["cache"]\n',
+        new='                cache = state["cache"].clone()\n',
+        why="I updated a copy of the cache and never stored it in self.state[p].",
     ),
     # ------------------------------------------------------------------ CourseAdam
     Mutant(
         cell="CourseAdam",
-        old='                m_hat = state["m"] / (1 - beta1**t)\n                v_hat = state["v"] / (1 - beta2**t)\n',
-        new='                m_hat = state["m"]\n                v_hat = state["v"]\n',
+        old="                m_hat = m / (1 - beta1**t)\n                v_hat = v / (1 - beta2**t)\n",
+        new="                m_hat = m\n                v_hat = v\n",
         why="I left out the bias correction.",
     ),
     Mutant(
@@ -355,20 +370,20 @@ MUTANTS = [
     ),
     Mutant(
         cell="CourseAdam",
-        old="dw = p.grad + wd * p",
-        new="dw = p.grad",
+        old="else p.grad + wd * p",
+        new="else p.grad",
         why="I ignored weight_decay (hidden only).",
     ),
     Mutant(
         cell="CourseAdam",
-        old="(v_hat.sqrt() + eps)",
-        new="(v_hat + eps).sqrt()",
+        old="v_hat.sqrt().add_(eps)",
+        new="v_hat.add(eps).sqrt()",
         why="I put eps inside the square root.",
     ),
     Mutant(
         cell="CourseAdam",
-        old='state["m"] = beta1 * state["m"] + (1 - beta1) * dw',
-        new='state["m"] = beta2 * state["m"] + (1 - beta2) * dw',
+        old="m.mul_(beta1).add_(dw, alpha=1 - beta1)",
+        new="m.mul_(beta2).add_(dw, alpha=1 - beta2)",
         why="I used beta2 for the first moment.",
     ),
     Mutant(
@@ -376,6 +391,12 @@ MUTANTS = [
         old="                if not state:\n",
         new="                if True:\n",
         why="I reset the moments and the step count on every step.",
+    ),
+    Mutant(
+        cell="CourseAdam",
+        old="v_hat = v / (1 - beta2**t)",
+        new="v_hat = v / (1 - beta1**t)",
+        why="I corrected the second moment with beta1.",
     ),
     # ------------------------------------------------------------------ warmup_cosine
     Mutant(
