@@ -12,7 +12,7 @@ DEVICE ?= cpu
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab assignments check-assignments records notebooks demo demo-class-50 grade all test test-gpu lint format clean-notebooks bench bench-quick clean
+.PHONY: help setup lab assignments check-assignments records notebooks demo demo-class-50 grade all test test-fast test-gpu lint format clean-notebooks bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,12 @@ test: ## the whole test suite (what CI runs)
 	$(PY) -m ruff format --check .
 	$(PY) -m autograder.nbclean --check lectures solutions assignments
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: ## unit, contract and format tests (under a minute): no notebook, kernel or browser runs
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m autograder.nbclean --check lectures solutions assignments
+	$(PY) -m pytest -n 2 -m "not slow and not gpu and not browser" $(PYTEST_ARGS)
 
 test-gpu: ## the GPU tests only (on a machine with CUDA; skipped elsewhere)
 	$(PY) -m pytest -m gpu -p no:xdist

@@ -14,7 +14,14 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from autograder.config import BUDGET_CAP_S, BUDGET_FACTOR, BUDGET_MARGIN_S, CELL_TIMEOUT_S, Course  # noqa: E402
+from autograder.config import (  # noqa: E402
+    BUDGET_CAP_S,
+    BUDGET_FACTOR,
+    BUDGET_MARGIN_S,
+    CELL_TIMEOUT_S,
+    MEMORY_BYTES,
+    Course,
+)
 
 
 def _cmd_grade(args) -> int:
@@ -140,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"seconds per submission (default: {BUDGET_FACTOR:g} x the reference run's time + {BUDGET_MARGIN_S:g} s, at most {BUDGET_CAP_S:g} s)",
     )
-    g.add_argument("--memory-gb", type=float, default=4.0, help="memory limit per submission (default 4)")
+    g.add_argument(
+        "--memory-gb",
+        type=float,
+        default=MEMORY_BYTES / 1024**3,
+        help=f"memory limit per submission (default {MEMORY_BYTES / 1024**3:g})",
+    )
     g.add_argument("--quiet", action="store_true")
     g.add_argument(
         "--no-progress", action="store_true", help="no progress bar (one line per student instead)"

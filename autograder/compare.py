@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from autograder.schema import CellStatus, TestStatus
 from autograder.static import names_used
-from course.checks import decode, verdict
+from course.records import decode, reference_checks
+from course.verdicts import verdict
 
 
 @dataclass
@@ -19,52 +21,56 @@ class TestResult:
     test_id: str
     points: float
     max_points: float
-    status: str
+    status: TestStatus
     message: str
     hidden: bool = False
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["status"] = str(self.status)
+        return d
 
 
 def _reference_index(reference: dict) -> dict[str, list[dict]]:
     by_cell: dict[str, list[dict]] = {}
-    for rec in reference["records"]:
-        declared = {k: decode(v) for k, v in rec.get("declared", {}).items()}
-        declared["expected"] = decode(rec["value"])
-        by_cell.setdefault(rec["cell"], []).append(
-            {"name": rec["name"], "kind": rec["kind"], "declared": declared}
-        )
+    for c in reference_checks(reference):
+        by_cell.setdefault(c.cell, []).append({"name": c.name, "kind": c.kind, "declared": c.declared})
     return by_cell
 
 
 def _missing_reason(info: dict, run: dict) -> tuple[str, str]:
     """Why a test cell delivered no records: a status and a sentence (no text from the kernel)."""
-    status = info.get("status", "not reached")
+    status = info.get("status", CellStatus.NOT_REACHED)
     err = info.get("error") or {}
     ename = err.get("ename", "") if isinstance(err, dict) else ""
     raised = f" ({ename})" if ename else ""
     if run.get("memory_killed") or ename in ("MemoryError", "OutOfMemoryError"):
-        return "memory", "the run ran out of memory"
+        return TestStatus.MEMORY, "the run ran out of memory"
     if run.get("disk_full"):
-        return "limit", "the run filled its scratch folder past the quota"
-    if status == "timeout" or ename == "CellTimeoutError":
-        return "timeout", "the test cell exceeded the time limit"
-    if status in ("started", "not reached") and run.get("timed_out"):
-        return "timeout", "the submission exceeded its total time limit before this test finished"
-    if status == "crash" or (status == "not run" and ename == "DeadKernelError"):
-        return "crash", "the kernel died (a crash, os._exit, or a kill) before this test finished"
-    if status == "started":
-        return "crash", "the run stopped while this test was running"
-    if status == "not reached" or status == "not run":
-        return "not run", "this test was never reached"
+        return TestStatus.LIMIT, "the run filled its scratch folder past the quota"
+    if status == CellStatus.TIMEOUT or ename == "CellTimeoutError":
+        return TestStatus.TIMEOUT, "the test cell exceeded the time limit"
+    if status in (CellStatus.STARTED, CellStatus.NOT_REACHED) and run.get("timed_out"):
+        return TestStatus.TIMEOUT, "the submission exceeded its total time limit before this test finished"
+    if status == CellStatus.CRASH or (status == CellStatus.NOT_RUN and ename == "DeadKernelError"):
+        return TestStatus.CRASH, "the kernel died (a crash, os._exit, or a kill) before this test finished"
+    if status == CellStatus.STARTED:
+        return TestStatus.CRASH, "the run stopped while this test was running"
+    if status in (CellStatus.NOT_REACHED, CellStatus.NOT_RUN):
+        return TestStatus.NOT_RUN, "this test was never reached"
     if ename == "NotImplementedError":
-        return "error", "not implemented yet (NotImplementedError)"
+        return TestStatus.ERROR, "not implemented yet (NotImplementedError)"
     if ename in ("SystemExit", "KeyboardInterrupt"):
-        return "error", f"{ename} was raised while the test ran"
-    if status == "error":
-        return "error", f"the test cell raised an error{raised}; run it in JupyterLab to see the message"
-    return "failed", "the test cell ran but recorded nothing (were the tests or the kernel tampered with?)"
+        return TestStatus.ERROR, f"{ename} was raised while the test ran"
+    if status == CellStatus.ERROR:
+        return (
+            TestStatus.ERROR,
+            f"the test cell raised an error{raised}; run it in JupyterLab to see the message",
+        )
+    return (
+        TestStatus.FAILED,
+        "the test cell ran but recorded nothing (were the tests or the kernel tampered with?)",
+    )
 
 
 def judge_value(kind: str, value, declared: dict, assignment: str, seed: int = 0) -> tuple[bool, str]:
@@ -97,7 +103,15 @@ def judge_notebook(
     if nb_result.get("error"):
         for tid, t in tests.items():
             results.append(
-                TestResult(name, tid, 0.0, t["points"], "invalid", nb_result["error"], t.get("hidden", False))
+                TestResult(
+                    name,
+                    tid,
+                    0.0,
+                    t["points"],
+                    TestStatus.INVALID,
+                    nb_result["error"],
+                    t.get("hidden", False),
+                )
             )
         return results
     ref_by_cell = _reference_index(reference)
@@ -114,13 +128,19 @@ def judge_notebook(
 
     for tid, t in tests.items():
         declared = ref_by_cell.get(tid, [])
-        info = nb_result.get("cells", {}).get(tid, {"status": "not reached"})
+        info = nb_result.get("cells", {}).get(tid, {"status": CellStatus.NOT_REACHED.value})
         cell_names = set(test_names.get(tid, []))
         hit = sorted(n for n in forbidden if n in cell_names)
         if hit:
             results.append(
                 TestResult(
-                    name, tid, 0.0, t["points"], "forbidden", forbidden[hit[0]], t.get("hidden", False)
+                    name,
+                    tid,
+                    0.0,
+                    t["points"],
+                    TestStatus.FORBIDDEN,
+                    forbidden[hit[0]],
+                    t.get("hidden", False),
                 )
             )
             continue
@@ -150,7 +170,7 @@ def judge_notebook(
                     tid,
                     0.0,
                     t["points"],
-                    "failed",
+                    TestStatus.FAILED,
                     "the reference declared no check here",
                     t.get("hidden", False),
                 )
@@ -158,7 +178,9 @@ def judge_notebook(
         elif failures:
             shown = failures[:3] if not t.get("hidden") else [_hide(f) for f in failures[:3]]
             results.append(
-                TestResult(name, tid, 0.0, t["points"], "failed", " | ".join(shown), t.get("hidden", False))
+                TestResult(
+                    name, tid, 0.0, t["points"], TestStatus.FAILED, " | ".join(shown), t.get("hidden", False)
+                )
             )
         elif missing:
             status, why = _missing_reason(info, run)
@@ -166,7 +188,7 @@ def judge_notebook(
             results.append(TestResult(name, tid, 0.0, t["points"], status, msg, t.get("hidden", False)))
         else:
             results.append(
-                TestResult(name, tid, t["points"], t["points"], "passed", "", t.get("hidden", False))
+                TestResult(name, tid, t["points"], t["points"], TestStatus.PASSED, "", t.get("hidden", False))
             )
     return results
 

@@ -49,11 +49,22 @@ class Course:
         return self.release_dir / assignment / f"{name}.ipynb"
 
 
-# Grading limits. The per-cell limit is set explicitly (nbgrader's own default is 30 s); the
-# test cells are sized to finish far inside it on 2 cores. nbgrader's ExecutePreprocessor gets
-# the same value through nbgrader_config.py, so Validate and the grader agree.
+# ---------------------------------------------------------------------------------------------
+# Every grading limit, in one place: the CLI, the executor, the sandbox, the reference run and
+# nbgrader's configuration (autograder/nbgrader_config.py) read them from here.
+#
+# The per-cell limit is set explicitly (nbgrader's own default is 30 s); the test cells are sized
+# to finish far inside it on 2 cores. nbgrader's ExecutePreprocessor gets the same value, so
+# Validate and the grader agree.
 CELL_TIMEOUT_S = 120
 SUBMISSION_TIMEOUT_S = 900  # the trusted reference run's own limit
+MEMORY_BYTES = 4 * 1024**3  # one submission (kernel and executor together)
+REFERENCE_MEMORY_BYTES = 8 * 1024**3
+MAX_PROCESSES = 128
+FILE_BYTES = 64 * 1024**2  # one file written by a submission
+OPEN_FILES = 1024
+SCRATCH_BYTES = 512 * 1024**2  # the whole scratch folder of one submission
+CPU_PER_WALL = 2  # CPU seconds allowed per second of wall budget
 # A submission's wall budget: BUDGET_FACTOR x the reference run's time + BUDGET_MARGIN_S, at
 # most BUDGET_CAP_S (``grade --timeout`` sets it outright).
 BUDGET_FACTOR = 5.0

@@ -23,6 +23,9 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 
+from autograder.config import CELL_TIMEOUT_S  # noqa: E402
+from autograder.schema import CellStatus  # noqa: E402
+
 CELL_OUTPUT_CAP = 32 * 1024
 TOTAL_OUTPUT_CAP = 512 * 1024
 
@@ -96,7 +99,7 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
                 log(
                     event="end",
                     index=index,
-                    status="not run",
+                    status=CellStatus.NOT_RUN.value,
                     error={"ename": "DeadKernelError", "evalue": ""},
                 )
                 continue
@@ -108,7 +111,7 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
                 log(
                     event="end",
                     index=index,
-                    status="crash",
+                    status=CellStatus.CRASH.value,
                     error={"ename": "DeadKernelError", "evalue": str(exc)[:500]},
                 )
                 continue
@@ -116,14 +119,14 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
             # At the limit nbclient interrupts the kernel: the cell then ends in KeyboardInterrupt.
             over = time.monotonic() - started >= cell_timeout
             if err is None:
-                status = "ok"
+                status = CellStatus.OK.value
             elif err["ename"] == "CellTimeoutError" or (over and err["ename"] == "KeyboardInterrupt"):
                 status, err = (
                     "timeout",
                     {"ename": "CellTimeoutError", "evalue": f"cell exceeded {cell_timeout} s"},
                 )
             else:
-                status = "error"
+                status = CellStatus.ERROR.value
             log(event="end", index=index, status=status, error=err, truncated=index in client.truncated)
     shutdown(km)
     nbformat.write(nb, outdir / "executed.ipynb")
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m autograder.execute")
     ap.add_argument("notebook", type=Path)
     ap.add_argument("outdir", type=Path)
-    ap.add_argument("--cell-timeout", type=int, default=60)
+    ap.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT_S)
     args = ap.parse_args(argv)
     return run(args.notebook, args.outdir, args.cell_timeout)
 

@@ -25,8 +25,16 @@ from pathlib import Path
 
 from autograder import reference as ref_mod
 from autograder.compare import judge_notebook, test_cell_names, visible_check_names
-from autograder.config import BUDGET_CAP_S, BUDGET_FACTOR, BUDGET_MARGIN_S, CELL_TIMEOUT_S, Course
-from autograder.notebook import SourceNotebook
+from autograder.config import (
+    BUDGET_CAP_S,
+    BUDGET_FACTOR,
+    BUDGET_MARGIN_S,
+    CELL_TIMEOUT_S,
+    CPU_PER_WALL,
+    MEMORY_BYTES,
+    Course,
+)
+from autograder.notebook import SourceNotebook, nbg, source_of
 from autograder.sandbox import isolation_warning
 from autograder.worker import run_submission
 
@@ -46,10 +54,11 @@ class GradeOptions:
     db_url: str | None = None
     cell_timeout: int = CELL_TIMEOUT_S
     submission_timeout: int | None = None  # None: derived from the reference run (see Grader)
-    memory_bytes: int = 4 * 1024**3
+    memory_bytes: int = MEMORY_BYTES
     isolate: bool = True
     quiet: bool = False
     progress_bar: bool = True
+    preflight: bool = True  # grade the reference through the sandbox first (see Grader.preflight)
 
 
 @dataclass
@@ -227,7 +236,7 @@ class Grader:
             "notebooks": notebooks,
             "limits": {
                 "wall_seconds": float(self.wall_budget),
-                "cpu_seconds": int(self.wall_budget * 2),
+                "cpu_seconds": int(self.wall_budget * CPU_PER_WALL),
                 "memory_bytes": int(self.opts.memory_bytes),
             },
             "cell_timeout": self.opts.cell_timeout,
@@ -276,6 +285,52 @@ class Grader:
             "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 
+    # ---------------------------------------------------------------- fail loudly
+    def preflight(self) -> None:
+        """Grade the reference solution through the same pipeline (sandbox, limits, kernel) as the
+        class, and stop with a clear error unless it gets full marks: a broken environment (a
+        kernel that cannot start in the sandbox, a missing package) must not give everyone zero."""
+        from autograder.demo import filled_release
+        from autograder.notebook import is_solution
+
+        t0 = time.monotonic()
+        notebooks = []
+        for src in self.sources:
+            answers = {nbg(c)["grade_id"]: source_of(c) for c in src.cells if is_solution(c)}
+            nb = filled_release(json.loads(self.releases[src.name]), answers)
+            notebooks.append(
+                {
+                    "name": src.name,
+                    "source": json.dumps(src.nb),
+                    "release": self.releases[src.name],
+                    "submitted": base64.b64encode(json.dumps(nb).encode()).decode(),
+                    "error": None,
+                }
+            )
+        payload = self.payload("reference-preflight")
+        payload["notebooks"] = notebooks
+        evidence = _json_roundtrip(run_submission(payload))
+        res = self.judge("reference-preflight", evidence, "")
+        if res["score"] < res["max_score"] or res["max_score"] <= 0:
+            bad = [
+                f"{t['test_id']}: {t['status']} ({t['message'][:160]})"
+                for t in res["tests"]
+                if t["status"] != "passed"
+            ]
+            runs = "; ".join(
+                f"{n}: returncode {r.get('returncode')}, isolation {r.get('isolation')}, {r.get('seconds')} s"
+                + (f", notes: {', '.join(r.get('notes') or [])}" if r.get("notes") else "")
+                for n, r in res["run"].items()
+            )
+            raise SystemExit(
+                f"error: the reference solution of {self.opts.assignment} scores {res['score']:g}/{res['max_score']:g} "
+                "when graded through the sandbox, so the grading environment is broken; no student was graded.\n"
+                f"  run: {runs}\n  failing tests:\n    " + "\n    ".join(bad[:12])
+            )
+        self.log(
+            f"preflight: the reference solution gets full marks through the sandbox ({time.monotonic() - t0:.1f} s)"
+        )
+
     # ---------------------------------------------------------------- the class
     def run(self) -> ClassResult:
         from autograder.gradebook import GradebookWriter, default_url
@@ -307,6 +362,8 @@ class Grader:
                     result.skipped.append(s)
                     continue
             pending.append(s)
+        if pending and opts.preflight:
+            self.preflight()
         self.log(
             f"grading {opts.assignment}: {len(students)} student(s), {len(pending)} to grade, "
             f"{len(result.skipped)} already graded; "

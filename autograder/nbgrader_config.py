@@ -3,6 +3,7 @@
 # everything produced at run time (submissions, autograded copies, feedback, the gradebook)
 # in the ignored .course-data/ folder.
 import os
+import sys
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -17,9 +18,12 @@ c.CourseDirectory.feedback_directory = ".course-data/feedback"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_root, ".course-data", "gradebook.db")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
-# Per-cell time limit, set explicitly (nbgrader's default is 30 s); the same value as
-# autograder.config.CELL_TIMEOUT_S so that Validate and the grader agree.
-c.Execute.timeout = 120
+# Per-cell time limit, set explicitly (nbgrader's default is 30 s): autograder.config's value,
+# so that Validate and the grader agree.
+sys.path.insert(0, _root)
+from autograder.config import CELL_TIMEOUT_S  # noqa: E402
+
+c.Execute.timeout = CELL_TIMEOUT_S
 c.Execute.interrupt_on_timeout = True
 c.Validator.validate_all = True
 

@@ -251,7 +251,7 @@ def _extra(src: str) -> dict:
 
 def _setup_source(record_path: str, declare: bool) -> str:
     return (
-        "import course.checks as __ag_checks\n"
-        f"{RECORD_FN} = __ag_checks.Recorder({record_path!r}, declare={declare!r}).record\n"
-        "del __ag_checks\n"
+        "import course.records as __ag_records\n"
+        f"{RECORD_FN} = __ag_records.Recorder({record_path!r}, declare={declare!r}).record\n"
+        "del __ag_records\n"
     )

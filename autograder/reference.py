@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import CELL_TIMEOUT_S, SUBMISSION_TIMEOUT_S, Course
+from autograder.config import CELL_TIMEOUT_S, REFERENCE_MEMORY_BYTES, SUBMISSION_TIMEOUT_S, Course
 from autograder.notebook import SourceNotebook, assemble
 from autograder.sandbox import Limits, run_sandboxed
 from autograder.worker import executor_argv, kernel_env, read_progress, read_records
@@ -72,7 +72,9 @@ def build(source: SourceNotebook, assignment: str = "") -> dict:
         work = Path(tmp)
         nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
         limits = Limits(
-            wall_seconds=SUBMISSION_TIMEOUT_S, cpu_seconds=SUBMISSION_TIMEOUT_S * 4, memory_bytes=8 * 1024**3
+            wall_seconds=SUBMISSION_TIMEOUT_S,
+            cpu_seconds=SUBMISSION_TIMEOUT_S * 4,
+            memory_bytes=REFERENCE_MEMORY_BYTES,
         )
         res = run_sandboxed(
             executor_argv(CELL_TIMEOUT_S),
@@ -129,18 +131,15 @@ def build(source: SourceNotebook, assignment: str = "") -> dict:
 def _model_problems(records: list[dict], assignment: str) -> list[str]:
     """Trained models of the reference must pass their bounds on the grader's evaluation data."""
     from autograder.models import model_verdict
-    from course.checks import decode
+    from course.records import reference_checks
 
     out = []
-    for r in records:
-        if r.get("kind") != "model":
+    for c in reference_checks({"records": records}):
+        if c.kind != "model":
             continue
-        declared = {k: decode(v) for k, v in r.get("declared", {}).items()}
         for seed in (1, 2, 3):
-            ok, msg = model_verdict(assignment, decode(r["value"]), declared, seed)
+            ok, msg = model_verdict(assignment, c.declared["expected"], c.declared, seed)
             if not ok:
-                out.append(
-                    f"{r['name']}: the reference model fails on the grader's data (seed {seed}): {msg}"
-                )
+                out.append(f"{c.name}: the reference model fails on the grader's data (seed {seed}): {msg}")
                 break
     return out

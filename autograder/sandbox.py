@@ -30,20 +30,22 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import config
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 @dataclass
 class Limits:
-    """Resource limits of one sandboxed run (defaults suit a 2-core, 24 GiB machine and 2 workers)."""
+    """Resource limits of one sandboxed run (defaults from ``autograder.config``)."""
 
-    wall_seconds: float = 600.0
-    cpu_seconds: int = 900
-    memory_bytes: int = 4 * 1024**3
-    max_processes: int = 128
-    file_bytes: int = 64 * 1024**2
-    open_files: int = 1024
-    scratch_bytes: int = 512 * 1024**2
+    wall_seconds: float = float(config.SUBMISSION_TIMEOUT_S)
+    cpu_seconds: int = int(config.SUBMISSION_TIMEOUT_S * config.CPU_PER_WALL)
+    memory_bytes: int = config.MEMORY_BYTES
+    max_processes: int = config.MAX_PROCESSES
+    file_bytes: int = config.FILE_BYTES
+    open_files: int = config.OPEN_FILES
+    scratch_bytes: int = config.SCRATCH_BYTES
 
 
 @dataclass

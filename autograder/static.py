@@ -44,7 +44,6 @@ DYNAMIC_CALLS = {
     "delattr",
     "get_ipython",
     "breakpoint",
-    "open",
 }
 DYNAMIC_NAMES = {
     "importlib",

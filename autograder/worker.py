@@ -8,6 +8,7 @@ process compares the returned records with the reference (``autograder.compare``
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import PACKAGE_DIR
+from autograder.config import CELL_TIMEOUT_S, PACKAGE_DIR
 from autograder.notebook import (
     SourceNotebook,
     SubmissionError,
@@ -28,6 +29,7 @@ from autograder.notebook import (
     source_of,
 )
 from autograder.sandbox import Limits, bwrap_works, run_sandboxed
+from autograder.schema import CellStatus, Evidence, NotebookEvidence, Payload
 from autograder.scratch import Scratch, read_untrusted
 from autograder.static import check_answer, notebook_aliases
 
@@ -129,7 +131,7 @@ def read_progress(path: Path, notes: list[str] | None = None) -> dict[int, dict]
         if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < 100_000:
             continue
         if ev.get("event") == "start":
-            out[idx] = {"status": "started"}
+            out[idx] = {"status": CellStatus.STARTED.value}
         elif ev.get("event") == "end":
             status = ev.get("status")
             err = ev.get("error")
@@ -141,21 +143,12 @@ def read_progress(path: Path, notes: list[str] | None = None) -> dict[int, dict]
     return out
 
 
-CELL_STATUSES = {"ok", "error", "timeout", "crash", "not run"}
+CELL_STATUSES = {str(s) for s in CellStatus}
 # Exception names that feedback may show as they are; anything else (a class the student made,
 # whose name could carry any text) is shown as "an exception of its own class".
 _BUILTIN_ERRORS = {
-    n
-    for n in dir(__builtins__ if isinstance(__builtins__, dict) else __import__("builtins"))
-    if n.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning"))
-} | {
-    "CellTimeoutError",
-    "DeadKernelError",
-    "CheckFailure",
-    "LinAlgError",
-    "AxisError",
-    "OutOfMemoryError",
-}
+    n for n in dir(builtins) if n.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning"))
+} | {"CellTimeoutError", "DeadKernelError", "CheckFailure", "LinAlgError", "AxisError", "OutOfMemoryError"}
 
 
 def safe_ename(ename) -> str:
@@ -209,7 +202,7 @@ def static_reports(source: SourceNotebook, asm) -> dict[str, dict]:
     return out
 
 
-def run_submission(payload: dict) -> dict:
+def run_submission(payload: Payload) -> Evidence:
     """Grade-free evidence for one student and one assignment.
 
     ``payload``: ``student``, ``assignment``, ``notebooks`` (list of ``{"name", "source" (JSON
@@ -228,7 +221,7 @@ def run_submission(payload: dict) -> dict:
     }
 
 
-def _run_notebook(nbp: dict, payload: dict) -> dict:
+def _run_notebook(nbp: dict, payload: Payload) -> NotebookEvidence:
     name = nbp["name"]
     res: dict = {
         "name": name,
@@ -279,7 +272,7 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
     abort.reason = f"the scratch folder grew past its quota of {limits.scratch_bytes // 1024**2} MiB"
     scratch.on_exceed = abort.set
     run = run_sandboxed(
-        executor_argv(payload.get("cell_timeout", 120)),
+        executor_argv(payload.get("cell_timeout", CELL_TIMEOUT_S)),
         work,
         limits,
         kernel_env(threads=payload.get("threads", 1)),
@@ -305,7 +298,7 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
         if not is_test(cell):
             continue
         gid = nbg(cell)["grade_id"]
-        info = dict(progress.get(idx, {"status": "not reached"}))
+        info = dict(progress.get(idx, {"status": CellStatus.NOT_REACHED.value}))
         info["hidden"] = gid in hidden_tests
         res["cells"][gid] = info
     # Errors in the student's own answer cells: the kind of error only (never the kernel's text).

@@ -13,7 +13,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # torch==2.13.0 is pinned in pyproject.toml: on the course machines this is the CPU wheel on disk.
-.venv/bin/python -m pip install --quiet -e .
+# The extras: grader (Dask, PostgreSQL driver) and dev (pytest, ruff, ...), which make test needs.
+.venv/bin/python -m pip install --quiet -e ".[grader,dev]"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 .venv/bin/jupyter labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 || true
 # Students see the assignment tools; the course-list and formgrader extensions are for instructors

@@ -16,6 +16,28 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["PATH"] = str(Path(os.sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
+# Modules that execute notebooks, kernels, nbgrader or a browser: `make test` runs them,
+# `make test-fast` (unit, contract and format tests, under a minute) does not.
+SLOW_MODULES = {
+    "test_attacks",
+    "test_bench_smoke",
+    "test_browser",
+    "test_chapters",
+    "test_distributed",
+    "test_gpu",
+    "test_nbgrader",
+    "test_notebooks",
+    "test_release",
+    "test_preflight",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def chapters() -> list[str]:
     return Course(ROOT).assignments()
 

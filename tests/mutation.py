@@ -6,7 +6,7 @@ the grader runs) is executed once in a kernel; then for each mutant the mutated 
 executed, followed by the cells that come after it and use what it defines, until a test cell
 fails against the reference records (the mutant is caught) or none is left (it survived).
 The original answer cell and the same dependent cells are then run again to restore the state.
-Verdicts use the grader's own comparison (``course.checks.verdict``) on the grader's side.
+Verdicts use the grader's own comparison (``autograder.compare.judge_value``) on the grader's side.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
 
+from autograder.compare import judge_value
 from autograder.config import Course
 from autograder.notebook import SourceNotebook, assemble, is_solution, is_test, nbg, source_of
 from autograder.reference import load_or_build
 from autograder.static import check_answer, names_used, notebook_aliases
 from autograder.worker import kernel_env
-from autograder.compare import judge_value
-from course.checks import decode
+from course.records import decode, reference_checks
 
 
 @dataclass
@@ -67,10 +67,8 @@ def run_catalogue(course: Course, assignment: str, notebook: str, mutants: list)
     source = SourceNotebook.load(path)
     reference = load_or_build(course, assignment, path)
     declared: dict[str, list[dict]] = {}
-    for rec in reference["records"]:
-        d = {k: decode(v) for k, v in rec.get("declared", {}).items()}
-        d["expected"] = decode(rec["value"])
-        declared.setdefault(rec["cell"], []).append({"name": rec["name"], "kind": rec["kind"], "declared": d})
+    for c in reference_checks(reference):
+        declared.setdefault(c.cell, []).append({"name": c.name, "kind": c.kind, "declared": c.declared})
 
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         work = Path(tmp)

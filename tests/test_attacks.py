@@ -1,4 +1,4 @@
-"""One adversarial submission per row of the threat model (shared/design/grading.md).
+"""One adversarial submission per row of the threat model (docs/grading.md).
 
 All attacks are graded in ONE class run together with honest submissions, so the test also
 shows that the rest of the class is graded correctly next to them. Attacks are bounded (the
@@ -20,6 +20,9 @@ import pytest
 
 from autograder.grade import GradeOptions, Grader
 from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
+
+# One class run for the whole module: every test of it on one xdist worker, so the fixture runs once.
+pytestmark = pytest.mark.xdist_group("attacks")
 
 WRONG_SCALE = "def scale_rows(x, w):\n    return x * 2.0\n"
 SOFTMAX_OK = "def row_softmax(z):\n    z = z - z.max(axis=1, keepdims=True)\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n"
@@ -120,7 +123,7 @@ def graded(tmp_path_factory):
     S["os_exit"] = _answers(release, softmax="import os\nos._exit(3)\n" + SOFTMAX_OK)
     S["sys_exit"] = _answers(release, scale=SCALE_OK + "import sys\nsys.exit(0)\n")
     S["keyboard_interrupt"] = _answers(release, softmax="raise KeyboardInterrupt\n")
-    S["segfault"] = _answers(release, softmax="import ctypes\nctypes.string_at(0)\n" + SOFTMAX_OK)
+    S["segfault"] = _answers(release, softmax="import faulthandler\nfaulthandler._sigsegv()\n" + SOFTMAX_OK)
     S["patch_numpy"] = _answers(
         release,
         scale="import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
@@ -169,16 +172,21 @@ def graded(tmp_path_factory):
     )
     S["reorder_tests"] = _answers(release, scale=WRONG_SCALE)
     S["reorder_tests"]["cells"].reverse()
+    # Both read with pathlib (which the static checks allow), so only the sandbox stands between
+    # them and the files; each is CORRECT exactly when the file can be read, so the test fails
+    # the moment the sandbox shows it.
     S["read_solutions"] = _answers(
         release,
-        scale=f"import json\nsrc = json.load(open({str(secret)!r}))\n"
-        "exec(next(''.join(c['source']) for c in src['cells'] if 'def scale_rows' in ''.join(c['source'])))\n",
+        scale="from pathlib import Path\n"
+        f"_visible = Path({str(secret)!r}).exists()\n"
+        "def scale_rows(x, w):\n    return x * w[:, None] if _visible else x * 2.0\n",
     )
     ref_dir = course.reference_dir(ASSIGNMENT)
     S["read_reference"] = _answers(
         release,
-        scale=f"import os\nprint(os.listdir({str(ref_dir)!r}))\n"
-        + SCALE_OK.replace("x * w[:, None]", "x * 2.0"),
+        scale="from pathlib import Path\n"
+        f"_visible = any(Path({str(ref_dir)!r}).glob('*.json'))\n"
+        "def scale_rows(x, w):\n    return x * w[:, None] if _visible else x * 2.0\n",
     )
     S["network"] = _answers(
         release,
@@ -209,8 +217,82 @@ def graded(tmp_path_factory):
         "test_row_softmax",
         "with open('big.bin', 'wb') as fh:\n    fh.write(b'0' * (200 * 1024**2))\n",
     )
+    # --- the grader's own code against hostile files, names and values (issue: a determined attacker)
+    # Each of these answers is WRONG apart from its trick, so any credit would be undeserved.
+    S["records_to_dev_zero"] = _answers(
+        release,
+        scale="import os\nif os.path.lexists('/sandbox/records.jsonl'):\n    os.remove('/sandbox/records.jsonl')\n"
+        "os.symlink('/dev/zero', '/sandbox/records.jsonl')\n" + WRONG_SCALE,
+    )
+    S["records_to_reference"] = _answers(
+        release,
+        scale="import os\nif os.path.lexists('/sandbox/records.jsonl'):\n    os.remove('/sandbox/records.jsonl')\n"
+        f"os.symlink({str(course.reference_dir(ASSIGNMENT) / 'toy.json')!r}, '/sandbox/records.jsonl')\n"
+        + WRONG_SCALE,
+    )
+    S["progress_fifo"] = _answers(
+        release,
+        scale="import os\nif os.path.lexists('/sandbox/progress.jsonl'):\n    os.remove('/sandbox/progress.jsonl')\n"
+        "os.mkfifo('/sandbox/progress.jsonl')\n" + WRONG_SCALE,
+    )
+    S["hostile_records"] = _answers(
+        release,
+        scale="from pathlib import Path\nwith Path('/sandbox/records.jsonl').open('a') as _fh:\n"
+        "    _fh.write('[' * 200000 + ']' * 200000 + '\\n')\n"
+        '    _fh.write(\'{"cell": "test_scale_rows", "kind": "check", "name": "scale_rows_tiny", '
+        '"value": {"t": "array", "dtype": "float64", "shape": [100000000000000000000], "b64": ""}}\\n\')\n'
+        '    _fh.write(\'{"cell": "test_scale_rows", "kind": "check", "name": "scale_rows_tiny", '
+        '"value": {"t": "list", "items": [[[[[[[[[[[[]]]]]]]]]]]]}}\\n\')\n'
+        '    _fh.write(\'{"cell": 7, "kind": "=cmd", "name": null, "value": 1e999}\\n\')\n' + WRONG_SCALE,
+    )
+    S["formula_exception"] = _answers(
+        release,
+        scale="class _E(Exception):\n    pass\n_E.__name__ = '=HYPERLINK(\"http://evil\")'\n"
+        "def scale_rows(x, w):\n    raise _E('=1+1')\n",
+    )
+    S["leak_hidden_source"] = _answers(
+        release,
+        softmax="import json\nfrom pathlib import Path\n_src = Path('/sandbox/graded.ipynb').read_text()\n"
+        "def row_softmax(z):\n    raise ValueError('LEAK ' + _src[_src.find('HIDDEN'):][:3000])\n",
+    )
+    S["magic_in_answer"] = _answers(release, scale="%time _t = 1\n" + SCALE_OK)
+    S["nested_forbidden"] = _answers(
+        release,
+        softmax="import torch\nif True:\n    def row_softmax(z):\n        return torch.softmax(torch.as_tensor(z), dim=1).numpy()\n",
+    )
+    S["extra_cell_forbidden"] = _insert_after(
+        _answers(release, softmax="def row_softmax(z):\n    raise NotImplementedError\n"),
+        "row_softmax",
+        "import torch\ndef row_softmax(z):\n    return torch.softmax(torch.as_tensor(z), dim=1).numpy()\n",
+    )
+    S["user_ns_lookup"] = _answers(
+        release,
+        softmax="def row_softmax(z):\n    sp = get_ipython().user_ns['np']\n    return sp.exp(z) / sp.exp(z).sum(axis=1, keepdims=True)\n",
+    )
+    S["fill_disk"] = _answers(
+        release,
+        scale="from pathlib import Path\nfor _i in range(40):\n    Path(f'/sandbox/fill{_i}.bin').write_bytes(b'0' * (60 * 1024**2))\n"
+        + SCALE_OK,
+    )
     for sid, nb in S.items():
         submission_from(nb, subs / sid)
+    # the submission tree itself: links and odd names
+    (subs / "link_to_honest").symlink_to(subs / "honest", target_is_directory=True)
+    (subs / "assignment_link").mkdir()
+    (subs / "assignment_link" / ASSIGNMENT).symlink_to(
+        course.source_dir / ASSIGNMENT, target_is_directory=True
+    )
+    (subs / "hardlinked" / ASSIGNMENT).mkdir(parents=True)
+    os.link(subs / "honest" / ASSIGNMENT / "toy.ipynb", subs / "hardlinked" / ASSIGNMENT / "toy.ipynb")
+    (subs / "nb_symlink" / ASSIGNMENT).mkdir(parents=True)
+    (subs / "nb_symlink" / ASSIGNMENT / "toy.ipynb").symlink_to(course.source_dir / ASSIGNMENT / "toy.ipynb")
+    (subs / "nb_fifo" / ASSIGNMENT).mkdir(parents=True)
+    os.mkfifo(subs / "nb_fifo" / ASSIGNMENT / "toy.ipynb")
+    for odd in (b"=cmd|' /C calc'!A0", b"\xff\xfebad", b"new\nline", b"-minus", b"@at"):
+        d = os.path.join(os.fsencode(subs), odd)
+        os.makedirs(os.path.join(d, os.fsencode(ASSIGNMENT)))
+        with open(os.path.join(d, os.fsencode(ASSIGNMENT), b"toy.ipynb"), "wb") as fh:
+            fh.write(json.dumps(_answers(release)).encode())
     # malformed submissions, written as raw bytes
     for sid, raw in {
         "not_json": b"{this is not json",
@@ -392,3 +474,91 @@ def test_report_written(graded):
     header = (out / "grades.csv").read_text().splitlines()[0]
     assert header == "student_id,assignment,notebook,test_id,points,max_points,status,message"
     assert (out / "summary.csv").read_text().splitlines()[0] == "student_id,assignment,score,max_score,flags"
+
+
+# ------------------------------------------------------------------------ hostile files, names, values
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [
+        "records_to_dev_zero",
+        "records_to_reference",
+        "progress_fifo",
+        "hostile_records",
+        "formula_exception",
+        "leak_hidden_source",
+        "magic_in_answer",
+        "nested_forbidden",
+        "extra_cell_forbidden",
+        "user_ns_lookup",
+    ],
+)
+def test_hostile_submission_gains_nothing_and_the_class_is_graded(graded, sid):
+    rows = graded["rows"][sid]
+    wrong = (
+        {"test_scale_rows"}
+        if sid not in ("leak_hidden_source", "nested_forbidden", "extra_cell_forbidden", "user_ns_lookup")
+        else {"test_row_softmax", "test_classify"}
+    )
+    for tid in wrong:
+        assert rows[tid]["points"] == 0, (sid, rows[tid])
+    assert score(graded, "honest") == FULL
+
+
+def test_static_checks_fail_closed(graded):
+    for sid in ("magic_in_answer", "nested_forbidden", "extra_cell_forbidden", "user_ns_lookup"):
+        statuses = {r["status"] for r in graded["rows"][sid].values() if r["points"] == 0}
+        assert "forbidden" in statuses, (sid, graded["rows"][sid])
+
+
+def test_links_and_special_files_in_the_tree_are_refused(graded):
+    summary = graded["summary"]
+    for sid in ("link_to_honest", "assignment_link"):
+        assert sid in summary and "not graded" in summary[sid]["flags"], summary.get(sid)
+        assert float(summary[sid]["score"]) == 0
+    for sid in ("hardlinked", "nb_symlink", "nb_fifo"):
+        assert float(summary[sid]["score"]) == 0, summary[sid]
+        assert "refused" in summary[sid]["flags"] or "link" in summary[sid]["flags"], summary[sid]
+
+
+def test_outputs_are_escaped_and_never_start_a_formula(graded):
+    import csv
+
+    out = graded["out"]
+    for name in ("grades.csv", "summary.csv"):
+        with open(out / name, encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@")), (name, cell)
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "HYPERLINK" not in text
+    assert (out / "report.html").exists()
+    ids = set(graded["summary"])
+    assert not any("\n" in i for i in ids)
+
+
+def test_hidden_test_source_never_reaches_any_output(graded):
+    out = graded["out"]
+    hidden_bits = ("scale_rows_hidden", "softmax_large_logits", "default_rng(2)", "1000.0, 1000.0", "LEAK")
+    for path in [
+        out / "grades.csv",
+        out / "summary.csv",
+        out / "report.html",
+        *out.glob("feedback/**/*.html"),
+    ]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for bit in hidden_bits:
+            if bit == "scale_rows_hidden" or bit == "softmax_large_logits":
+                continue  # hidden check names may be listed (results only); their inputs and source never
+            assert bit not in text, (path, bit)
+
+
+def test_disk_quota_stops_a_filling_submission(graded):
+    rows = graded["rows"]["fill_disk"]
+    assert any(r["status"] in ("limit", "error") for r in rows.values()), rows
+    assert score(graded, "honest") == FULL
+    import tempfile
+
+    leftovers = [p for p in Path(tempfile.gettempdir()).glob(f"ag-run-{os.getpid()}-*")]
+    assert leftovers == [], "scratch folders must be removed after every run"

@@ -51,22 +51,8 @@ SHORT, LONG = 30_000, 120_000
 VALIDATE = 180_000
 
 
-def _ensure_chromium() -> str | None:
-    """Path of chromium, installing Debian's package when root with apt-get; None when it cannot be had."""
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        try:
-            subprocess.run(["apt-get", "update", "-qq"], timeout=180, capture_output=True, check=False)
-            subprocess.run(
-                ["apt-get", "install", "-y", "-qq", "chromium"],
-                timeout=600,
-                capture_output=True,
-                check=False,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            )
-        except (subprocess.TimeoutExpired, OSError):
-            pass
+def _chromium() -> str | None:
+    """Debian's chromium, which ``make setup`` installs (no test installs system packages)."""
     return str(CHROMIUM) if CHROMIUM.exists() else None
 
 
@@ -89,11 +75,9 @@ def reference_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = _ensure_chromium()
+    path = _chromium()
     if path is None:
-        pytest.skip(
-            "Debian's chromium (/usr/bin/chromium) is missing and could not be installed with apt-get"
-        )
+        pytest.skip("Debian's chromium (/usr/bin/chromium) is missing: `make setup` installs it as root")
     pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
     return path
 

@@ -1,4 +1,4 @@
-"""course.checks: comparisons that explain, record mode, encoding."""
+"""course.checks (the API), course.verdicts (comparisons that explain), course.records (the format)."""
 
 import json
 
@@ -9,17 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from course.checks import (
-    CheckFailure,
-    Recorder,
-    check,
-    check_accuracy,
-    check_bound,
-    compare,
-    decode,
-    encode,
-    verdict,
-)
+from course.checks import CheckFailure, check, check_accuracy, check_bound
+from course.records import Recorder, decode, encode
+from course.verdicts import compare, verdict
 
 
 def test_check_passes_on_equal_values():

@@ -9,7 +9,8 @@ CONDA_NAMES = {"torch": "pytorch-cpu"}
 
 
 def _pip_pins() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     pins = {}
     for d in deps:
         m = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9][^;\s]*)", d)
@@ -48,3 +49,12 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in ci and "make test" in readme
     assert "make setup" in ci and "make setup" in readme
+
+
+def test_runtime_dependencies_hold_no_test_or_cluster_tools():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {re.split(r"[=<>]", d)[0].lower() for d in project["dependencies"]}
+    for tool in ("pytest", "ruff", "hypothesis", "playwright", "dask", "distributed", "psycopg2-binary"):
+        assert tool not in runtime, f"{tool} belongs in an extra, not in the course's runtime dependencies"
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert ".[grader,dev]" in setup, "make setup must install what make test needs"

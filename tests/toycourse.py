@@ -83,17 +83,16 @@ check_bound("softmax_max_prob", float(row_softmax(z).max()), lower=0.0, upper=1.
 """
 
 
-def source_notebook() -> dict:
+def source_notebook(
+    imports: str = "import numpy as np\nfrom course.checks import check, check_accuracy, check_bound",
+) -> dict:
     nb = nbformat.v4.new_notebook()
     cells = [
         nbformat.v4.new_markdown_cell(
             "# Toy assignment\nScale rows and take a softmax.", metadata=_meta("intro")
         ),
         nbformat.v4.new_code_cell("seed = 0", metadata={**_meta("parameters"), "tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import numpy as np\nfrom course.checks import check, check_accuracy, check_bound",
-            metadata=_meta("imports"),
-        ),
+        nbformat.v4.new_code_cell(imports, metadata=_meta("imports")),
         nbformat.v4.new_code_cell(
             SOLUTION_SCALE, metadata=_meta("scale_rows", solution=True, forbid=["torch"])
         ),
@@ -113,12 +112,12 @@ def source_notebook() -> dict:
     return nb
 
 
-def make_toy_course(root: Path) -> Course:
+def make_toy_course(root: Path, **source_options) -> Course:
     """Write the toy course under ``root`` (solutions, generated release, nbgrader config)."""
     root.mkdir(parents=True, exist_ok=True)
     src_dir = root / "solutions" / ASSIGNMENT
     src_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(source_notebook(), src_dir / "toy.ipynb")
+    nbformat.write(source_notebook(**source_options), src_dir / "toy.ipynb")
     cfg = (DEFAULT_ROOT / "autograder" / "nbgrader_config.py").read_text()
     (root / "nbgrader_config.py").write_text(
         cfg.replace("os.path.dirname(os.path.dirname(os.path.abspath(__file__)))", repr(str(root)))

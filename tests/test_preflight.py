@@ -1,0 +1,48 @@
+"""Fail loudly: a grading environment in which the reference cannot pass stops before any student."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.grade import GradeOptions, Grader
+from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
+
+
+def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path):
+    # The notebook needs a package the trusted reference run sees but the sandbox does not (the
+    # grader-side `instructor` package is masked there): exactly an environment that differs
+    # between the reference run and the students' runs.
+    imports = (
+        "import numpy as np\nimport instructor\nfrom course.checks import check, check_accuracy, check_bound"
+    )
+    course = make_toy_course(tmp_path / "course", imports=imports)
+    release = load_release(course)
+    subs = tmp_path / "submitted"
+    for sid in ("alice", "bob"):
+        submission_from(
+            with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
+            subs / sid,
+        )
+    out = tmp_path / "out"
+    opts = GradeOptions(assignment=ASSIGNMENT, submissions=subs, out=out, workers=1, progress_bar=False)
+    with pytest.raises(SystemExit) as exc:
+        Grader(course, opts).run()
+    msg = str(exc.value)
+    assert "reference solution" in msg and "no student was graded" in msg, msg
+    assert not (out / "results").exists() or not any((out / "results").iterdir())
+    assert not (out / "summary.csv").exists()
+
+
+def test_the_sandbox_hides_the_grader_side_package(tmp_path):
+    import sys
+
+    from autograder.sandbox import Limits, bwrap_works, run_sandboxed
+    from autograder.worker import kernel_env
+
+    if not bwrap_works():
+        pytest.fail("bubblewrap must work here: make setup installs it")
+    work = tmp_path / "w"
+    work.mkdir()
+    code = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('instructor') is None else 3)"
+    res = run_sandboxed([sys.executable, "-c", code], work, Limits(wall_seconds=60), kernel_env())
+    assert res.returncode == 0, "the mistake catalogues must be invisible to a submission"
