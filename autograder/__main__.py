@@ -42,6 +42,7 @@ def _cmd_grade(args) -> int:
         memory_bytes=int(args.memory_gb * 1024**3),
         quiet=args.quiet,
         progress_bar=not args.no_progress,
+        preflight=not args.no_preflight,
     )
     res = Grader(course, opts).run()
     print(f"graded {len(res.graded)}, already graded {len(res.skipped)}, not graded {len(res.errors)}")
@@ -156,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--quiet", action="store_true")
     g.add_argument(
         "--no-progress", action="store_true", help="no progress bar (one line per student instead)"
+    )
+    g.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip grading the reference through the sandbox first (it stops a run whose environment is broken)",
     )
     g.set_defaults(fn=_cmd_grade)
 

@@ -24,7 +24,8 @@ ATTACKS = {
     "patch_numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n",
     "skip_tests": "ip = get_ipython()\n_run = ip.run_cell\n"
     "ip.run_cell = lambda src, *a, **k: _run('pass', *a, **k) if 'check' in src else _run(src, *a, **k)\n",
-    "patch_course": "import course.checks as cc\ncc.check = lambda *a, **k: None\ncc.Recorder.record = lambda self, *a, **k: None\n",
+    "patch_course": "import course.checks as cc\nimport course.records as cr\ncc.check = lambda *a, **k: None\n"
+    "cr.Recorder.record = lambda self, *a, **k: None\n",
     "exit": "import os\nos._exit(0)\n",
     # placed in the LAST answer cell: if the solutions were readable, every later test would pass
     "read_solutions": "import glob, json\nfor _p in glob.glob({solutions!r} + '/*.ipynb'):\n"

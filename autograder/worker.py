@@ -74,6 +74,7 @@ def executor_argv(cell_timeout: int) -> list[str]:
     ]
 
 
+MAX_ANALYSED_CHARS = 2_000_000  # all the student's code cells of one notebook together
 RECORD_KINDS = {"check", "bound", "accuracy", "model"}
 MAX_NAME = 200
 MAX_LINE = 48 * 1024**2
@@ -182,7 +183,11 @@ def static_reports(source: SourceNotebook, asm) -> dict[str, dict]:
             ref = check_answer(gid, source_of(c), [], aliases, graded=False)
             answer_defines.setdefault(gid, set()).update(ref.defines)
     first = next(iter(source.code_answer_ids()), None)
+    budget = MAX_ANALYSED_CHARS - sum(len(asm.answers.get(g, "")) for g in code_ids)
     for i, (after, src) in enumerate(asm.extras):
+        budget -= len(src)
+        if budget < 0:  # more code than any honest notebook holds: not analysed, so it counts against
+            src = "\x00 too much code to analyse"
         probe = check_answer("extra", src, [], aliases, graded=False)
         # The answers it redefines give their rules; dynamic code could change anything, so it
         # is charged to the answer the cell follows (fail closed, and the student was told).
@@ -190,7 +195,8 @@ def static_reports(source: SourceNotebook, asm) -> dict[str, dict]:
         forbid = sorted({f for g in owners for f in source.forbid(g)})
         rep = check_answer(f"extra-{i + 1}", src, forbid, aliases, graded=True)
         charged = set(probe.defines) & set().union(set(), *(answer_defines[g] for g in owners))
-        if rep.dynamic or rep.syntax_error:
+        unanalysable = any("analyse" in v for v in rep.violations)
+        if rep.dynamic or unanalysable:  # (a cell that does not parse cannot run: harmless)
             charged |= answer_defines.get(after or first or "", set())
         key = f"extra cell {i + 1}" + (f" (after {after})" if after else "")
         out[key] = {

@@ -16,6 +16,22 @@ class Split:
     y: np.ndarray
 
 
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits, read from the file it ships (``sklearn/datasets/data/
+    digits.csv.gz``, 64 pixel columns and the label) without importing scikit-learn itself,
+    which costs about a second per kernel. ``tests/test_course_helpers.py`` checks that the
+    arrays equal ``sklearn.datasets.load_digits()``'s. Pixels scaled from 0..16 to 0..1."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("scikit-learn is not installed; it ships the digits data (make setup)")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz")
+    data = np.loadtxt(path, delimiter=",")
+    return data[:, :-1].astype(np.float64) / 16.0, data[:, -1].astype(np.int64)
+
+
 def load_digits(val_fraction: float = 0.2, seed: int = 0, flatten: bool = True) -> tuple[Split, Split]:
     """scikit-learn's bundled 8x8 digits (1797 images, 10 classes), split with a seeded shuffle.
 
@@ -24,11 +40,7 @@ def load_digits(val_fraction: float = 0.2, seed: int = 0, flatten: bool = True) 
     """
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
-    from sklearn.datasets import load_digits as _load
-
-    bunch = _load()
-    X = bunch.data.astype(np.float64) / 16.0
-    y = bunch.target.astype(np.int64)
+    X, y = _digits_arrays()
     perm = np.random.default_rng(seed).permutation(len(y))
     X, y = X[perm], y[perm]
     if not flatten:

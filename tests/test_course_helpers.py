@@ -11,6 +11,14 @@ import torch
 from course import data, device, gradcheck, progress
 
 
+def test_digits_read_without_sklearn_equal_sklearns_own():
+    from sklearn.datasets import load_digits as sk_load
+
+    X, y = data._digits_arrays()
+    bunch = sk_load()
+    assert np.array_equal(X, bunch.data / 16.0) and np.array_equal(y, bunch.target)
+
+
 def test_digits_split_is_seeded_disjoint_and_scaled():
     tr, va = data.load_digits(val_fraction=0.25, seed=3)
     assert tr.X.shape[1] == 64 and len(tr.y) + len(va.y) == 1797
