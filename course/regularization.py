@@ -97,7 +97,11 @@ def polynomial_errors(
 
 
 def plot_polynomial_capacity(
-    shown: Sequence[int] = (1, 3, 12), max_degree: int = 12, n_train: int = 15, noise: float = 0.25, seed: int = 0
+    shown: Sequence[int] = (1, 3, 12),
+    max_degree: int = 12,
+    n_train: int = 15,
+    noise: float = 0.25,
+    seed: int = 0,
 ):
     """Left: the fits of three degrees to ``n_train`` noisy points of sin(pi x). Right: train and
     validation MSE against the degree (log y), the textbook picture of under- and overfitting."""
@@ -201,7 +205,10 @@ def train_mlp(
         torch.manual_seed(seed)
         g = torch.Generator().manual_seed(seed)
         dims = [X_np.shape[1], *hidden, 10]
-        Ws = [(torch.randn(a, b, generator=g) * np.sqrt(2.0 / a)).requires_grad_() for a, b in zip(dims, dims[1:])]
+        Ws = [
+            (torch.randn(a, b, generator=g) * np.sqrt(2.0 / a)).requires_grad_()
+            for a, b in zip(dims, dims[1:])
+        ]
         bs = [torch.zeros(b, requires_grad=True) for b in dims[1:]]
         opt = torch.optim.SGD(Ws + bs, lr=lr, momentum=0.9)
 
@@ -234,7 +241,9 @@ def train_mlp(
                     history[f"{split} loss"].append(F.cross_entropy(s, b).item())
                     history[f"{split} error"].append(1.0 - (s.argmax(1) == b).float().mean().item())
                 for k, (A, b) in extra_t.items():
-                    history[f"{k} error"].append(1.0 - (forward(A, False).argmax(1) == b).float().mean().item())
+                    history[f"{k} error"].append(
+                        1.0 - (forward(A, False).argmax(1) == b).float().mean().item()
+                    )
     return history
 
 
@@ -356,10 +365,20 @@ def regularization_explorer(n_train: int = 300, label_noise: float = 0.25, epoch
     return interactive(
         plot_regularization_gap,
         dropout=w.FloatSlider(
-            value=0.5, min=0.0, max=0.8, step=0.1, description="dropout p (drop)", continuous_update=False, style=_STYLE
+            value=0.5,
+            min=0.0,
+            max=0.8,
+            step=0.1,
+            description="dropout p (drop)",
+            continuous_update=False,
+            style=_STYLE,
         ),
         weight_decay=w.SelectionSlider(
-            options=list(WEIGHT_DECAYS), value=0.0, description="weight decay λ", continuous_update=False, style=_STYLE
+            options=list(WEIGHT_DECAYS),
+            value=0.0,
+            description="weight decay λ",
+            continuous_update=False,
+            style=_STYLE,
         ),
         n_train=n_train,
         label_noise=label_noise,
@@ -368,7 +387,9 @@ def regularization_explorer(n_train: int = 300, label_noise: float = 0.25, epoch
     )
 
 
-def plot_early_stopping(history: Mapping[str, Sequence[float]], patience: int = 10, title: str = "Early stopping"):
+def plot_early_stopping(
+    history: Mapping[str, Sequence[float]], patience: int = 10, title: str = "Early stopping"
+):
     """Training and validation loss of one run, the epoch of the lowest validation loss (the weights
     early stopping keeps) and the epoch at which a rule with ``patience`` epochs would stop."""
     val = np.asarray(history["val loss"], dtype=float)
@@ -380,7 +401,9 @@ def plot_early_stopping(history: Mapping[str, Sequence[float]], patience: int = 
     ax.plot(ep, train, label="training loss")
     ax.plot(ep, val, "--", label="validation loss")
     ax.axvline(best + 1, color="tab:green", lw=1.2, label=f"lowest validation loss (epoch {best + 1})")
-    ax.axvline(stop + 1, color="tab:gray", lw=1.2, ls=":", label=f"stop with patience {patience} (epoch {stop + 1})")
+    ax.axvline(
+        stop + 1, color="tab:gray", lw=1.2, ls=":", label=f"stop with patience {patience} (epoch {stop + 1})"
+    )
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy")
     ax.set_title(title)
@@ -444,7 +467,9 @@ def digit_feature(seed: int = 0) -> np.ndarray:
     return train.X @ w
 
 
-def batch_noise(values: np.ndarray, batch_size: int, n_batches: int = 2000, index: int = 0, seed: int = 0) -> dict:
+def batch_noise(
+    values: np.ndarray, batch_size: int, n_batches: int = 2000, index: int = 0, seed: int = 0
+) -> dict:
     """Mini-batch statistics of a 1-D array ``values`` (the "population").
 
     Draws ``n_batches`` batches of ``batch_size`` that all contain ``values[index]`` (the other
@@ -483,7 +508,9 @@ def plot_batch_noise(batch_size: int = 16, n_batches: int = 2000, seed: int = 0)
     index = int(np.argmax(values))  # an example far from the mean: its x̂ moves the most
     res = batch_noise(values, batch_size, n_batches, index, seed)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
-    ax1.hist(res["xhat"], bins=40, color="tab:blue", alpha=0.7, label=f"x̂ in {n_batches} batches of {batch_size}")
+    ax1.hist(
+        res["xhat"], bins=40, color="tab:blue", alpha=0.7, label=f"x̂ in {n_batches} batches of {batch_size}"
+    )
     ax1.axvline(res["pop_xhat"], color="black", lw=1.5, label=f"population x̂ = {res['pop_xhat']:.2f}")
     ax1.set_title(f"One example normalised by its batch (B = {batch_size})")
     ax1.set_xlabel("x̂ = (x - batch mean) / batch std")
@@ -520,7 +547,11 @@ def batch_noise_explorer(n_batches: int = 2000, seed: int = 0):
     return interactive(
         plot_batch_noise,
         batch_size=w.SelectionSlider(
-            options=list(BATCH_SIZES[:-1]), value=16, description="batch size B", continuous_update=False, style=_STYLE
+            options=list(BATCH_SIZES[:-1]),
+            value=16,
+            description="batch size B",
+            continuous_update=False,
+            style=_STYLE,
         ),
         n_batches=n_batches,
         seed=seed,
@@ -550,7 +581,9 @@ def plot_norm_axes(n: int = 4, c: int = 5, hw: int = 6):
             shade[1, :, :] = True
         else:
             shade[1, 1, :] = True
-        colors = np.where(shade[..., None], np.array([0.12, 0.47, 0.71, 0.95]), np.array([0.85, 0.85, 0.85, 0.12]))
+        colors = np.where(
+            shade[..., None], np.array([0.12, 0.47, 0.71, 0.95]), np.array([0.85, 0.85, 0.85, 0.12])
+        )
         ax.voxels(filled, facecolors=colors, edgecolor=(0.3, 0.3, 0.3, 0.4), linewidth=0.4)
         ax.set_xlabel("N (examples)", labelpad=-6)
         ax.set_ylabel("C (channels)", labelpad=-6)
@@ -620,7 +653,12 @@ def rotate_digits(X: np.ndarray, degrees) -> np.ndarray:
     fx, fy = sx - x0, sy - y0
     out = np.zeros_like(sx)
     rows = np.arange(n)[:, None, None]
-    for oy, ox, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx), (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
+    for oy, ox, wgt in (
+        (0, 0, (1 - fy) * (1 - fx)),
+        (0, 1, (1 - fy) * fx),
+        (1, 0, fy * (1 - fx)),
+        (1, 1, fy * fx),
+    ):
         py, px = y0 + oy, x0 + ox
         ok = (py >= 0) & (py < H) & (px >= 0) & (px < W)
         out += np.where(ok, wgt * imgs[rows, np.clip(py, 0, H - 1), np.clip(px, 0, W - 1)], 0.0)
@@ -663,7 +701,9 @@ def plot_augmented_digits(X: np.ndarray, n_images: int = 6, seed: int = 0):
     return fig
 
 
-def augmentation_experiment(n_train: int = 300, epochs: int = 60, seed: int = 0) -> dict[str, dict[str, list[float]]]:
+def augmentation_experiment(
+    n_train: int = 300, epochs: int = 60, seed: int = 0
+) -> dict[str, dict[str, list[float]]]:
     """Train the same MLP (:func:`train_mlp`, two hidden layers of 256) with and without
     :func:`augment_digits` on ``n_train`` digits; both are also evaluated on a copy of the
     validation split in which every image is shifted by one pixel in a random direction.

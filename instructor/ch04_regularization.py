@@ -1,10 +1,12 @@
 """Typical mistakes in chapter 04 (regularisation): each must lose points when graded.
 
-Every mutant below still runs. Most fail a visible test with a ``CheckFailure`` in the test cell
-right after the edited answer cell; those whose ``why`` ends in "(hidden only)" are caught by a
-hidden check alone (an edge case: a constant feature, a batch of one, test mode with default
-running statistics). The trusted evaluator ``digits_deep_mlp`` judges Part 3's trained networks
-from their parameters and running statistics.
+Every mutant below still runs and fails a visible test with a ``CheckFailure`` in the test cell
+right after the edited answer cell (the hidden checks add other shapes and edge cases: a constant
+feature, a batch of one, test mode with default running statistics, p = 0). The mistakes the
+chapter's issue names are all here: dropout scaled by p, dropout in test mode, batch norm over
+the feature axis, biased and unbiased variance swapped in the running estimate, a backward
+without the mean-of-gradient term, layer norm over the batch axis. The trusted evaluator
+``digits_deep_mlp`` judges Part 3's trained networks from their parameters and running statistics.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ _BN_BACKWARD_TORCH = """        xhat, inv_std, gamma = ctx.saved_tensors
         dbeta = dout.sum(dim=0)
         dgamma = (dout * xhat).sum(dim=0)
         dxhat = dout * gamma
-        dx = inv_std / n * (n * dxhat - dxhat.sum(dim=0) - xhat * (dxhat * xhat).sum(dim=0))
+        sum_dxhat = dxhat.sum(dim=0)
+        sum_dxhat_xhat = (dxhat * xhat).sum(dim=0)
+        dx = inv_std / n * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat)
 """
 
 MUTANTS = [
@@ -176,18 +180,18 @@ MUTANTS = [
         cell="batchnorm_forward",
         old="inv_std = 1.0 / np.sqrt(var + eps)",
         new="inv_std = 1.0 / np.sqrt(var)",
-        why="I left out eps: a constant feature gives 0/0 (hidden only).",
+        why="I left out eps (a constant feature would give 0/0).",
     ),
     # ------------------------------------------------------------------ batchnorm_backward
     Mutant(
         cell="batchnorm_backward",
-        old="n * dxhat - dxhat.sum(axis=0) - xhat",
+        old="n * dxhat - sum_dxhat - xhat",
         new="n * dxhat - xhat",
         why="My backward is missing the mean-of-gradient term (the path through the mean).",
     ),
     Mutant(
         cell="batchnorm_backward",
-        old=" - xhat * (dxhat * xhat).sum(axis=0))",
+        old=" - xhat * sum_dxhat_xhat)",
         new=")",
         why="My backward is missing the term through the variance.",
     ),
@@ -253,18 +257,22 @@ MUTANTS = [
         cell="layernorm_forward",
         old="inv_std = 1.0 / np.sqrt(var + eps)",
         new="inv_std = 1.0 / np.sqrt(var)",
-        why="I left out eps: a constant row gives 0/0 (hidden only).",
+        why="I left out eps (a constant row would give 0/0).",
     ),
     # ------------------------------------------------------------------ layernorm_backward
     Mutant(
         cell="layernorm_backward",
-        old="dx = inv_std / d * (d * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat * (dxhat * xhat).sum(axis=1, keepdims=True))",
-        new="dx = inv_std / d * (d * dxhat - dxhat.sum(axis=0, keepdims=True) - xhat * (dxhat * xhat).sum(axis=0, keepdims=True))",
+        old="""    sum_dxhat = dxhat.sum(axis=1, keepdims=True)  # over the features of each row
+    sum_dxhat_xhat = (dxhat * xhat).sum(axis=1, keepdims=True)
+""",
+        new="""    sum_dxhat = dxhat.sum(axis=0, keepdims=True)
+    sum_dxhat_xhat = (dxhat * xhat).sum(axis=0, keepdims=True)
+""",
         why="In dx I summed over the batch axis, as in batch norm.",
     ),
     Mutant(
         cell="layernorm_backward",
-        old="d * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat",
+        old="d * dxhat - sum_dxhat - xhat",
         new="d * dxhat - xhat",
         why="My layer norm backward is missing the mean-of-gradient term.",
     ),
@@ -295,7 +303,7 @@ MUTANTS = [
     ),
     Mutant(
         cell="BatchNormFunction",
-        old="n * dxhat - dxhat.sum(dim=0) - xhat",
+        old="n * dxhat - sum_dxhat - xhat",
         new="n * dxhat - xhat",
         why="My backward is missing the mean-of-gradient term.",
     ),
@@ -333,13 +341,13 @@ MUTANTS = [
     ),
     Mutant(
         cell="LayerNormFunction",
-        old="dgamma = (dout * xhat).reshape(-1, d).sum(dim=0)",
-        new="dgamma = (dout * xhat).sum(dim=0)",
-        why="dgamma sums over the first dimension only (wrong for a 3-D input).",
+        old="d = dout.shape[-1]",
+        new="d = dout.shape[0]",
+        why="I divided by the batch size instead of the number of features.",
     ),
     Mutant(
         cell="LayerNormFunction",
-        old="d * dxhat - dxhat.sum(dim=-1, keepdim=True) - xhat",
+        old="d * dxhat - sum_dxhat - xhat",
         new="d * dxhat - xhat",
         why="My layer norm backward is missing the mean-of-gradient term.",
     ),
@@ -362,7 +370,9 @@ def _deep_mlp_predict(params: dict, X: np.ndarray, eps: float = 1e-5) -> np.ndar
         z = h @ params[f"W{l}"] + params[f"b{l}"]
         if f"gamma{l}" in params:
             z = (
-                params[f"gamma{l}"] * (z - params[f"running_mean{l}"]) / np.sqrt(params[f"running_var{l}"] + eps)
+                params[f"gamma{l}"]
+                * (z - params[f"running_mean{l}"])
+                / np.sqrt(params[f"running_var{l}"] + eps)
                 + params[f"beta{l}"]
             )
         h = np.maximum(z, 0.0)
