@@ -1,9 +1,10 @@
-"""Typical mistakes in chapter 01 (backprop): each must lose points when graded.
+"""Typical mistakes in chapter 01 (backprop), and the trusted evaluators of its trained models.
 
-Every mutant below still runs. All but one fail a visible test with a ``CheckFailure``: the
-test cell right after the edited solution cell (the cache mistakes of ``sigmoid_forward`` and
-``tanh_forward`` in the backward test that follows). The one whose ``why`` ends in "hidden only"
-(no max subtraction before the softmax) is caught by the hidden large-score test alone.
+Every mutant below still runs, and each must lose points when graded. Almost all fail a visible
+test: the test cell right after the edited answer cell (the cache mistakes of ``sigmoid_forward``
+and ``tanh_forward`` fail the backward test that follows). The naive sigmoid fails because its
+test runs under ``np.errstate(over="raise")``; the two backward passes that ask autograd for the
+gradient fail ``backward_problems``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ MUTANTS = [
         old="dw = x.T @ dout",
         new="dw = dout.T @ x",
         why="My dw is transposed: (M, D) instead of (D, M).",
+    ),
+    Mutant(
+        cell="affine_backward",
+        old="dw = x.T @ dout",
+        new="dw = (dout.T @ x).T if dout.shape[1] != x.shape[1] else dout.T @ x",
+        why="I let the shapes decide, and with a square w they could not.",
     ),
     Mutant(
         cell="affine_backward",
@@ -120,8 +127,20 @@ MUTANTS = [
     Mutant(
         cell="sigmoid_forward",
         old="np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        new="1.0 / (1.0 + np.exp(-x))",
+        why="I wrote the textbook formula 1 / (1 + exp(-x)), which overflows for x = -800.",
+    ),
+    Mutant(
+        cell="sigmoid_forward",
+        old="np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
         new="np.exp(x) / (1.0 + np.exp(x))",
         why="I used exp(x) / (1 + exp(x)), which is nan for large x.",
+    ),
+    Mutant(
+        cell="sigmoid_forward",
+        old="np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        new="np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))",
+        why="I used np.where on the two textbook forms, but np.where computes both for every entry.",
     ),
     Mutant(
         cell="sigmoid_forward",
@@ -237,6 +256,46 @@ MUTANTS = [
         new="for i in range(x.shape[0]):",
         why="I looped over the first axis only.",
     ),
+    Mutant(
+        cell="numerical_gradient",
+        old="    grad = np.zeros(x.shape)\n",
+        new="    grad = np.zeros(x.shape)\n    h = 1e-5\n",
+        why="I always used h = 1e-5, whatever step I was given.",
+    ),
+    # ------------------------------------------------------------------ softmax_cross_entropy
+    Mutant(
+        cell="softmax_cross_entropy", old="    dscores /= n\n", new="", why="I forgot the 1/N in dscores."
+    ),
+    Mutant(
+        cell="softmax_cross_entropy",
+        old="    dscores[np.arange(n), y] -= 1.0\n",
+        new="",
+        why="I forgot to subtract the one-hot labels from the softmax.",
+    ),
+    Mutant(
+        cell="softmax_cross_entropy",
+        old="loss = -log_probs[np.arange(n), y].mean()",
+        new="loss = -log_probs[np.arange(n), y].sum()",
+        why="I summed the loss over the batch instead of averaging.",
+    ),
+    Mutant(
+        cell="softmax_cross_entropy",
+        old="loss = -log_probs[np.arange(n), y].mean()",
+        new="loss = log_probs[np.arange(n), y].mean()",
+        why="I forgot the minus sign of the negative log-likelihood.",
+    ),
+    Mutant(
+        cell="softmax_cross_entropy",
+        old="shifted = scores - scores.max(axis=1, keepdims=True)",
+        new="shifted = scores",
+        why="I did not subtract the largest score, so exp overflows for large scores.",
+    ),
+    Mutant(
+        cell="softmax_cross_entropy",
+        old="shifted = scores - scores.max(axis=1, keepdims=True)",
+        new="shifted = scores - scores.max(axis=0, keepdims=True)",
+        why="I subtracted each column's largest score instead of each row's.",
+    ),
     # ------------------------------------------------------------------ TwoLayerNet
     Mutant(
         cell="TwoLayerNet",
@@ -250,7 +309,6 @@ MUTANTS = [
         new='"b2": np.zeros_like(b2)',
         why="I forgot the gradient of the second bias.",
     ),
-    Mutant(cell="TwoLayerNet", old="        dscores /= n\n", new="", why="I forgot the 1/N in dscores."),
     Mutant(
         cell="TwoLayerNet",
         old="dhidden = relu_backward(dact, cache_relu)",
@@ -259,26 +317,133 @@ MUTANTS = [
     ),
     Mutant(
         cell="TwoLayerNet",
-        old="loss = -log_probs[np.arange(n), y].mean()",
-        new="loss = -log_probs[np.arange(n), y].sum()",
-        why="I summed the loss over the batch instead of averaging.",
+        old="_, dW1, db1 = affine_backward(dhidden, cache1)",
+        new="_, dW1, db1 = affine_backward(dact, cache1)",
+        why="I passed the gradient of the ReLU's output, not of its input, to the first layer.",
     ),
     Mutant(
         cell="TwoLayerNet",
-        old="        dscores[np.arange(n), y] -= 1.0\n",
-        new="",
-        why="I forgot to subtract the one-hot labels from the softmax.",
-    ),
-    Mutant(
-        cell="TwoLayerNet",
-        old="shifted = scores - scores.max(axis=1, keepdims=True)",
-        new="shifted = scores",
-        why="I did not subtract the largest score (overflow for large scores; hidden only).",
+        old="scores, cache2 = affine_forward(act, W2, b2)",
+        new="scores, cache2 = affine_forward(hidden, W2, b2)",
+        why="I fed the pre-activations, not the ReLU's output, to the second layer.",
     ),
     Mutant(
         cell="TwoLayerNet",
         old="argmax(axis=1)",
         new="argmax(axis=0)",
+        why="predict takes the argmax over the batch axis.",
+    ),
+    # ------------------------------------------------------------------ sgd_step
+    Mutant(
+        cell="sgd_step",
+        old="params[key] -= learning_rate * grads[key]",
+        new="params[key] += learning_rate * grads[key]",
+        why="My SGD step has the wrong sign: it climbs the loss.",
+    ),
+    Mutant(
+        cell="sgd_step",
+        old="params[key] -= learning_rate * grads[key]",
+        new="params[key] -= grads[key]",
+        why="I forgot the learning rate.",
+    ),
+    Mutant(
+        cell="sgd_step",
+        old="    for key in params:\n",
+        new='    for key in [k for k in params if k.startswith("W")]:\n',
+        why="I updated the weights and forgot the biases.",
+    ),
+    Mutant(
+        cell="sgd_step",
+        old="params[key] -= learning_rate * grads[key]",
+        new="params[key] = params[key] - learning_rate * grads[key]",
+        why="I made new arrays instead of updating in place, so the model keeps its old weights.",
+    ),
+    Mutant(
+        cell="sgd_step",
+        old="    for key in params:\n        params[key] -= learning_rate * grads[key]\n",
+        new="    for p, g in zip(params.values(), grads.values()):\n        p -= learning_rate * g\n",
+        why="I paired parameters and gradients by position, not by name.",
+    ),
+    # ------------------------------------------------------------------ FullyConnectedNet
+    Mutant(
+        cell="FullyConnectedNet",
+        old="std = np.sqrt(2.0 / fan_in)",
+        new="std = np.sqrt(2.0 / fan_out)",
+        why="My He initialisation uses fan_out.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="std = np.sqrt(2.0 / fan_in)",
+        new="std = 2.0 / fan_in",
+        why="I used the variance as the standard deviation.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="std = np.sqrt(2.0 / (fan_in + fan_out))",
+        new="std = np.sqrt(1.0 / fan_in)",
+        why="My Xavier initialisation ignores fan_out.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old='            grads[f"W{layer}"] = grads[f"W{layer}"] + self.reg * W\n',
+        new="",
+        why="I added the L2 term to the loss but forgot its gradient.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old=(
+            "        for layer in range(1, L + 1):\n"
+            '            W = self.params[f"W{layer}"]\n'
+            "            loss += 0.5 * self.reg * np.sum(W**2)\n"
+            '            grads[f"W{layer}"] = grads[f"W{layer}"] + self.reg * W\n'
+        ),
+        new=(
+            "        for key, value in self.params.items():\n"
+            "            loss += 0.5 * self.reg * np.sum(value**2)\n"
+            "            grads[key] = grads[key] + self.reg * value\n"
+        ),
+        why="I regularised the biases too.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="loss += 0.5 * self.reg * np.sum(W**2)",
+        new="loss += self.reg * np.sum(W**2)",
+        why="I forgot the 1/2 of the L2 term, so the loss no longer matches its gradient.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="        for layer in range(1, L + 1):\n            W = self.params",
+        new="        for layer in range(L, L + 1):\n            W = self.params",
+        why="I regularised only the last layer.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="dz = act_backward(dh, act_cache)",
+        new="dz = relu_backward(dh, act_cache)",
+        why="I used the ReLU derivative whatever the activation.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="affine_cache, act_cache = caches[layer - 1]",
+        new="affine_cache, act_cache = caches[layer - 1][0], caches[layer - 2][1]",
+        why="In depth, each layer's activation derivative used the cache of the layer below.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="dz = act_backward(dh, act_cache)",
+        new="dz = dh",
+        why="I skipped the activations in the backward pass.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old='h = act_forward(affine_forward(h, self.params[f"W{layer}"], self.params[f"b{layer}"])[0])[0]',
+        new='h = affine_forward(h, self.params[f"W{layer}"], self.params[f"b{layer}"])[0]',
+        why="predict forgets the activations.",
+    ),
+    Mutant(
+        cell="FullyConnectedNet",
+        old="[0].argmax(axis=1)",
+        new="[0].argmax(axis=0)",
         why="predict takes the argmax over the batch axis.",
     ),
     # ------------------------------------------------------------------ AffineFunction
@@ -304,6 +469,17 @@ MUTANTS = [
         new="        out = x @ w\n",
         why="I forgot the bias in forward.",
     ),
+    Mutant(
+        cell="AffineFunction",
+        old="        dx = dout @ w.T\n        dw = x.T @ dout\n        db = dout.sum(dim=0)\n",
+        new=(
+            "        with torch.enable_grad():\n"
+            "            xx, ww = x.detach().requires_grad_(True), w.detach().requires_grad_(True)\n"
+            "            bb = torch.zeros(w.shape[1], dtype=w.dtype, device=w.device, requires_grad=True)\n"
+            "            dx, dw, db = torch.autograd.grad(xx @ ww + bb, (xx, ww, bb), dout)\n"
+        ),
+        why="I let autograd compute the gradients inside backward.",
+    ),
     # ------------------------------------------------------------------ ReLUFunction
     Mutant(
         cell="ReLUFunction", old="(x > 0)", new="(x >= 0)", why="I let the gradient through at exactly x = 0."
@@ -322,6 +498,16 @@ MUTANTS = [
     ),
     Mutant(
         cell="ReLUFunction", old="x.clamp(min=0)", new="x.abs()", why="I took the absolute value in forward."
+    ),
+    Mutant(
+        cell="ReLUFunction",
+        old="        dx = dout * (x > 0).to(dout.dtype)\n",
+        new=(
+            "        with torch.enable_grad():\n"
+            "            xx = x.detach().requires_grad_(True)\n"
+            "            (dx,) = torch.autograd.grad(xx.clamp(min=0), xx, dout)\n"
+        ),
+        why="I let autograd compute the gradient inside backward.",
     ),
 ]
 

@@ -143,3 +143,35 @@ def _mse(ns, quick):
         return op
 
     return Case(f"N={N} M={M} float32", lambda: ns["mse_loss"](pred, y), theirs, "F.mse_loss + autograd")
+
+
+@layer("01_backprop", "fully connected net loss+grads, depth 3, L2", needs=("FullyConnectedNet",))
+def _fcn(ns, quick):
+    N, D, H, C = (128, 64, 128, 10) if quick else (512, 256, 512, 10)
+    r = _rng(9)
+    X, y = randn(r, N, D), r.integers(0, C, N)
+    net = ns["FullyConnectedNet"](D, [H, H], C, activation="relu", init="he", reg=1e-3, seed=0)
+    net.params = {k: v.astype(np.float32) for k, v in net.params.items()}
+    p = net.params
+
+    def theirs(dev):
+        torch = _torch()
+        F = torch.nn.functional
+        P = {k: tensor(p[k].T if k[0] == "W" else p[k], dev, True) for k in sorted(p)}
+        tX, ty = tensor(X, dev), torch.from_numpy(y).to(dev)
+
+        def op():
+            h = F.relu(F.linear(tX, P["W1"], P["b1"]))
+            h = F.relu(F.linear(h, P["W2"], P["b2"]))
+            loss = F.cross_entropy(F.linear(h, P["W3"], P["b3"]), ty)
+            loss = loss + 0.5e-3 * sum((P[k] ** 2).sum() for k in ("W1", "W2", "W3"))
+            return torch.autograd.grad(loss, tuple(P.values()))
+
+        return op
+
+    return Case(
+        f"N={N} D={D} H={H}x2 C={C} float32",
+        lambda: net.loss(X, y),
+        theirs,
+        "F.linear/relu/cross_entropy + autograd",
+    )
