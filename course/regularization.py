@@ -54,6 +54,7 @@ __all__ = [
     "regularization_explorer",
     "rotate_digits",
     "shift_digits",
+    "train_deep_mlp",
     "train_mlp",
 ]
 
@@ -176,6 +177,7 @@ def train_mlp(
     batch_size: int = 50,
     seed: int = 0,
     eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    mc_samples: Sequence[int] = (),
 ) -> dict[str, list[float]]:
     """Train a ReLU MLP (PyTorch, CPU, float32) on the first ``n_train`` digits of the training split.
 
@@ -190,6 +192,12 @@ def train_mlp(
     without the penalty, in evaluation mode), ``"train error"``, ``"val error"`` (1 - accuracy;
     train against the labels it was trained on), plus ``"<name> error"`` for each of ``eval_sets``
     (name -> (X, y)). Everything is seeded by ``seed``; the global RNGs are left as they were.
+
+    ``mc_samples`` (dropout as an ensemble): after training, for each K in it, the validation
+    error of the average of the softmax outputs of K thinned networks (K dropout masks, training
+    mode), under ``"mc val error"`` (one value per K), and under ``"mc agreement"`` the fraction
+    of validation examples where that average predicts the class of the deterministic test-time
+    network.
     """
     import torch.nn.functional as F
 
@@ -244,6 +252,14 @@ def train_mlp(
                     history[f"{k} error"].append(
                         1.0 - (forward(A, False).argmax(1) == b).float().mean().item()
                     )
+        if mc_samples:
+            history["mc val error"], history["mc agreement"] = [], []
+            with torch.no_grad():
+                deterministic = forward(Xv, False).argmax(1)
+                for k in mc_samples:
+                    probs = sum(torch.softmax(forward(Xv, True), dim=1) for _ in range(int(k))) / int(k)
+                    history["mc val error"].append(1.0 - (probs.argmax(1) == yv).float().mean().item())
+                    history["mc agreement"].append((probs.argmax(1) == deterministic).float().mean().item())
     return history
 
 
@@ -425,6 +441,83 @@ def _patience_stop(val: np.ndarray, patience: int) -> int:
             if since >= patience:
                 return i
     return len(val) - 1
+
+
+def train_deep_mlp(
+    batchnorm: bool = False,
+    lr: float = 0.1,
+    noise: float = 0.0,
+    epochs: int = 4,
+    depth: int = 5,
+    width: int = 100,
+    weight_scale: float = 0.05,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """A deeper ReLU MLP on the whole digits training split (PyTorch's own ``F.batch_norm``).
+
+    ``depth`` hidden layers of ``width`` units, weights ``weight_scale`` * N(0, 1), plain SGD with
+    learning rate ``lr``. With ``batchnorm``, each hidden pre-activation goes through batch norm
+    (running statistics for evaluation, PyTorch's momentum 0.1). ``noise > 0`` repeats the
+    experiment of Santurkar et al. (2018): after every batch norm, at every step, each unit is
+    scaled by 1 + ``noise`` * N(0, 1) and shifted by ``noise`` * N(0, 1), fresh each step, so the
+    next layer's input distribution keeps moving ("internal covariate shift" put back on purpose);
+    evaluation runs without the noise. Returns ``{"train loss", "val accuracy"}`` per epoch
+    (NaN losses stop the run early, the rest filled with NaN). Seeded; global RNGs untouched.
+    """
+    import torch.nn.functional as F
+
+    train, val = _digits()
+    history: dict[str, list[float]] = {"train loss": [], "val accuracy": []}
+    with _one_thread() as torch, torch.random.fork_rng(devices=[]):
+        g = torch.Generator().manual_seed(seed)
+        dims = [train.X.shape[1]] + [width] * depth + [10]
+        Ws = [
+            (weight_scale * torch.randn(a, b, generator=g)).requires_grad_() for a, b in zip(dims, dims[1:])
+        ]
+        bs = [torch.zeros(b, requires_grad=True) for b in dims[1:]]
+        gammas = [torch.ones(width, requires_grad=True) for _ in range(depth)]
+        betas = [torch.zeros(width, requires_grad=True) for _ in range(depth)]
+        stats = [(torch.zeros(width), torch.ones(width)) for _ in range(depth)]
+        params = Ws + bs + (gammas + betas if batchnorm else [])
+        opt = torch.optim.SGD(params, lr=lr)
+
+        def forward(X, train_mode):
+            h = X
+            for l in range(depth):
+                z = h @ Ws[l] + bs[l]
+                if batchnorm:
+                    rm, rv = stats[l]
+                    z = F.batch_norm(z, rm, rv, gammas[l], betas[l], training=train_mode, momentum=0.1)
+                    if noise > 0 and train_mode:
+                        scale = 1 + noise * torch.randn(width, generator=g)
+                        z = z * scale + noise * torch.randn(width, generator=g)
+                h = torch.relu(z)
+            return h @ Ws[-1] + bs[-1]
+
+        X, y = torch.tensor(train.X, dtype=torch.float32), torch.tensor(train.y)
+        Xv, yv = torch.tensor(val.X, dtype=torch.float32), torch.tensor(val.y)
+        rng = np.random.default_rng(seed)
+        for _ in range(epochs):
+            losses = []
+            perm = rng.permutation(len(y))
+            for start in range(0, len(perm), batch_size):
+                idx = torch.as_tensor(perm[start : start + batch_size])
+                loss = F.cross_entropy(forward(X[idx], True), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+            mean = float(np.mean(losses))
+            if not np.isfinite(mean):
+                break
+            history["train loss"].append(mean)
+            with torch.no_grad():
+                history["val accuracy"].append((forward(Xv, False).argmax(1) == yv).float().mean().item())
+    missing = epochs - len(history["train loss"])
+    for v in history.values():
+        v.extend([float("nan")] * missing)
+    return history
 
 
 def plot_training_comparison(
