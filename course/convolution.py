@@ -345,7 +345,7 @@ def stride_padding_explorer(size: int = 7, kernel: int = 3, stride: int = 1, pad
         )
 
     return interactive(
-        plot_stride_padding,
+        lambda **kw: plot_stride_padding(**kw),  # looked up at draw time (a test can replace it)
         size=slider(size, 3, 16, "input size n"),
         kernel=slider(kernel, 1, 7, "kernel size k"),
         stride=slider(stride, 1, 4, "stride s"),
