@@ -201,7 +201,8 @@ def plot_gradient_norms(
 ):
     """One curve per entry of ``norms`` (label -> values at ``steps``) on a logarithmic y axis.
 
-    Zeros are not drawn (a log scale cannot show them).
+    Zeros are not drawn (a log scale cannot show them). Labels that start with RNN, LSTM or GRU
+    get that cell's colour; labels containing "tanh" are dashed.
     """
     if not norms:
         raise ValueError("need at least one curve")
@@ -211,7 +212,10 @@ def plot_gradient_norms(
         v = np.asarray(values, dtype=float)
         v = np.where(v > 0, v, np.nan)
         color = next((c for k, c in CELL_COLORS.items() if label.startswith(k)), None)
-        ax.plot(steps, v, marker="o", ms=3, lw=1.6, label=label, color=color)
+        ls = "--" if "tanh" in label else "-"
+        ax.plot(
+            steps, v, marker="o" if len(steps) <= 20 else None, ms=3, lw=1.6, ls=ls, label=label, color=color
+        )
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -389,47 +393,57 @@ def gradient_vs_length(
     """How much gradient reaches step 1 from a loss at step T, for T up to ``T_max``.
 
     For each cell type, PyTorch's built-in layer (``torch.nn.RNN`` with tanh, ``torch.nn.LSTM``,
-    ``torch.nn.GRU``; one layer, ``hidden`` units, default initialisation from
-    ``torch.manual_seed``-free generators seeded with ``seed``) reads a standard normal input of
-    ``batch`` sequences with 4 features. The recurrent weights are multiplied by
-    ``recurrent_scale``; ``keep_bias`` is added to the bias of the gate that keeps the old state
-    (the LSTM's forget gate, the GRU's update gate z, which multiplies h_{t-1} in PyTorch's GRU).
-    With ``L_T = sum(h_T * v)`` for a fixed random v, the measured value is the mean over the
-    batch of ``|| dL_T / dx_1 ||``, the gradient that reaches the first input.
+    ``torch.nn.GRU``: one layer of ``hidden`` units, float64) reads a standard normal input of
+    ``batch`` sequences with 4 features. Its weights are drawn as PyTorch draws them by default,
+    uniform on (-1/sqrt(H), 1/sqrt(H)), but from a generator seeded with ``seed``; then the
+    recurrent weights are multiplied by ``recurrent_scale``, and ``keep_bias`` is added to the
+    bias of the gate that keeps the old state (the LSTM's forget gate f; the GRU's update gate z,
+    which multiplies h_{t-1} in PyTorch's GRU). With ``L_T = sum(h_T * v)`` for a fixed random v,
+    the value measured is the mean over the batch of ``|| dL_T / dx_1 ||``: the gradient that
+    reaches the first input. Runs on one CPU thread (``one_thread``).
 
     Returns ``(lengths, norms)``: about 12 values of T between 1 and ``T_max`` and, per cell
-    name, the norms at those T.
+    name, a (len(lengths),) array of norms.
     """
     import torch
 
     if T_max < 1 or hidden < 1:
         raise ValueError(f"need T_max >= 1 and hidden >= 1, got {T_max}, {hidden}")
+    unknown = set(cells) - {"RNN", "LSTM", "GRU"}
+    if unknown:
+        raise ValueError(f"unknown cell type(s) {sorted(unknown)}; choose from RNN, LSTM, GRU")
     lengths = _lengths(T_max)
     gen = torch.Generator().manual_seed(seed)
-    D = 4
-    x = torch.randn(batch, T_max, D, generator=gen, dtype=torch.float64)
+    x = torch.randn(batch, T_max, 4, generator=gen, dtype=torch.float64)
     v = torch.randn(hidden, generator=gen, dtype=torch.float64)
     norms: dict[str, np.ndarray] = {}
-    for name in cells:
-        cls = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[name]
-        layer = cls(D, hidden, batch_first=True, dtype=torch.float64)
-        bound = 1.0 / np.sqrt(hidden)
-        with torch.no_grad():
-            for p in layer.parameters():  # PyTorch's default U(-1/sqrt(H), 1/sqrt(H)), from our generator
-                p.copy_(torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 * bound - bound)
-            layer.weight_hh_l0.mul_(recurrent_scale)
-            if name == "LSTM":
-                layer.bias_ih_l0[hidden : 2 * hidden] += keep_bias  # gate order i, f, g, o
-            elif name == "GRU":
-                layer.bias_ih_l0[hidden : 2 * hidden] += keep_bias  # gate order r, z, n
-        xs = x.clone().requires_grad_(True)
-        out = layer(xs)[0]  # (batch, T_max, hidden)
-        vals = []
-        for T in lengths:
-            (g,) = torch.autograd.grad((out[:, T - 1] * v).sum(), xs, retain_graph=True)
-            vals.append(float(g[:, 0].norm(dim=1).mean()))
-        norms[name] = np.array(vals)
+    with one_thread():
+        for name in cells:
+            layer = _random_layer(name, x.shape[2], hidden, recurrent_scale, keep_bias, gen)
+            xs = x.clone().requires_grad_(True)
+            out = layer(xs)[0]  # (batch, T_max, hidden)
+            vals = []
+            for T in lengths:
+                (g,) = torch.autograd.grad((out[:, T - 1] * v).sum(), xs, retain_graph=True)
+                vals.append(float(g[:, 0].norm(dim=1).mean()))
+            norms[name] = np.array(vals)
     return lengths, norms
+
+
+def _random_layer(name: str, D: int, hidden: int, recurrent_scale: float, keep_bias: float, gen):
+    """A one-layer torch.nn.RNN/LSTM/GRU with PyTorch's default weight distribution drawn from ``gen``."""
+    import torch
+
+    cls = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[name]
+    layer = cls(D, hidden, batch_first=True, dtype=torch.float64)
+    bound = 1.0 / np.sqrt(hidden)
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.rand(p.shape, generator=gen, dtype=torch.float64) * 2 * bound - bound)
+        layer.weight_hh_l0.mul_(recurrent_scale)
+        if name in ("LSTM", "GRU"):  # gate orders: LSTM i, f, g, o; GRU r, z, n: the keep gate is second
+            layer.bias_ih_l0[hidden : 2 * hidden] += keep_bias
+    return layer
 
 
 def plot_gradient_vs_length(
