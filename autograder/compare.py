@@ -24,6 +24,7 @@ class TestResult:
     status: TestStatus
     message: str
     hidden: bool = False
+    likely_mistake: str = ""  # the catalogued mistake the student's values reproduce, if any
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -88,13 +89,15 @@ def judge_notebook(
     test_names: dict[str, list[str]],
     visible: set[str] | None = None,
     seed: int = 0,
+    mistakes: list[dict] | None = None,
 ) -> list[TestResult]:
     """Per-test results for one notebook of one submission.
 
     ``test_names`` (from the trusted source, see :func:`test_cell_names`) links answers that
     broke a rule to the tests that use them. ``visible`` holds the names of checks a student can
     see in the release (see :func:`visible_check_names`); messages of all other checks keep their
-    kind of difference and hint but no values.
+    kind of difference and hint but no values. ``mistakes`` (fingerprints of the chapter's
+    catalogue, see ``autograder.mistakes``) let a failing test name the likely mistake.
     """
     visible = visible or set()
     name = reference["notebook"]
@@ -177,11 +180,14 @@ def judge_notebook(
             )
         elif failures:
             shown = failures[:3] if not t.get("hidden") else [_hide(f) for f in failures[:3]]
-            results.append(
-                TestResult(
-                    name, tid, 0.0, t["points"], TestStatus.FAILED, " | ".join(shown), t.get("hidden", False)
-                )
+            likely = _likely_mistakes(tid, student, mistakes or [], declared)
+            res = TestResult(
+                name, tid, 0.0, t["points"], TestStatus.FAILED, " | ".join(shown), t.get("hidden", False)
             )
+            if likely:
+                res.likely_mistake = likely[0]
+                res.message = f"Your values match a common mistake: {likely[0]} | {res.message}"
+            results.append(res)
         elif missing:
             status, why = _missing_reason(info, run)
             msg = f"{why}; {len(missing)} of {len(declared)} check(s) produced no result"
@@ -191,6 +197,16 @@ def judge_notebook(
                 TestResult(name, tid, t["points"], t["points"], TestStatus.PASSED, "", t.get("hidden", False))
             )
     return results
+
+
+def _likely_mistakes(tid: str, student: dict, mistakes: list[dict], declared: list[dict]) -> list[str]:
+    from autograder.mistakes import match
+
+    records = {n: recs[0]["value"] for (cell, n), recs in student.items() if cell == tid and recs}
+    try:
+        return match(tid, records, mistakes, declared)
+    except Exception:  # noqa: BLE001 - naming a mistake is a courtesy; never a reason to fail judging
+        return []
 
 
 def _hide(msg: str) -> str:

@@ -42,6 +42,27 @@ def mutants_for(course: Course, assignment: str) -> list:
     return instructor.mutants(assignment)
 
 
+def demo_mutants(course: Course, assignment: str, made: list[str], n_mutants: int = 4) -> dict:
+    """Student id -> the catalogued mistake its demo submission was built from."""
+    muts = mutants_for(course, assignment)
+    out = {}
+    for sid in made:
+        name = sid.split("_", 1)[1] if sid.startswith("s") and sid[1:4].isdigit() else sid
+        if name.startswith("mistake"):
+            idx = int(name[len("mistake") :].split("_", 1)[0]) - 1
+            chosen = _chosen(muts, n_mutants, sized="_" in sid and sid[1:4].isdigit())
+            if 0 <= idx < len(chosen):
+                out[sid] = chosen[idx]
+    return out
+
+
+def _chosen(muts: list, n_mutants: int, sized: bool) -> list:
+    if sized:
+        return muts
+    step = max(1, len(muts) // max(1, n_mutants))
+    return muts[::step][:n_mutants]
+
+
 def filled_release(release: dict, answers: dict[str, str]) -> dict:
     nb = json.loads(json.dumps(release))
     for c in nb["cells"]:
@@ -87,10 +108,7 @@ def make_demo_class(
                 sub[n] = filled_release(releases[n], a)
             kinds.append((f"attack_{name}", sub, "zero"))
 
-    muts = mutants_for(course, assignment)
-    if size is None:
-        step = max(1, len(muts) // max(1, n_mutants))
-        muts = muts[::step][:n_mutants]
+    muts = _chosen(mutants_for(course, assignment), n_mutants, sized=size is not None)
     for i, m in enumerate(muts):
         sub = {}
         for n in releases:

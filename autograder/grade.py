@@ -59,6 +59,7 @@ class GradeOptions:
     quiet: bool = False
     progress_bar: bool = True
     preflight: bool = True  # grade the reference through the sandbox first (see Grader.preflight)
+    name_mistakes: bool = True  # name a catalogued mistake in feedback when the values match it
 
 
 @dataclass
@@ -116,9 +117,13 @@ def discover_students(submissions: Path, assignment: str) -> tuple[list[str], di
     return ok, bad
 
 
-def read_submitted(folder: Path, name: str, limit: int) -> tuple[bytes | None, str | None]:
+def read_submitted(
+    folder: Path, name: str, limit: int, shared_ok: frozenset = frozenset()
+) -> tuple[bytes | None, str | None]:
     """The bytes of ``folder/name`` if it is a plain file of this submission: no symbolic link in
-    the folder or the file, no hard link, no FIFO or device, at most ``limit`` bytes."""
+    the folder or the file, no FIFO or device, at most ``limit`` bytes, and no hard link unless
+    its (device, inode) is in ``shared_ok`` (every link of it lies in the submissions folder:
+    see :func:`hard_link_groups`)."""
     flags_dir = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
         parent = os.open(folder.parent, flags_dir)
@@ -144,8 +149,8 @@ def read_submitted(folder: Path, name: str, limit: int) -> tuple[bytes | None, s
                 st = os.fstat(fd)
                 if not stat.S_ISREG(st.st_mode):
                     return None, f"{name} is not a plain file; refused"
-                if st.st_nlink > 1:
-                    return None, f"{name} is a hard link to another file; refused"
+                if st.st_nlink > 1 and (st.st_dev, st.st_ino) not in shared_ok:
+                    return None, f"{name} is a hard link to a file outside the submissions; refused"
                 if st.st_size > limit:
                     return (
                         None,
@@ -159,6 +164,28 @@ def read_submitted(folder: Path, name: str, limit: int) -> tuple[bytes | None, s
             os.close(dfd)
     finally:
         os.close(parent)
+
+
+def hard_link_groups(submissions: Path, students: list[str], assignment: str, names: list[str]):
+    """Notebooks that are hard links of each other *within* the class: (dev, ino) -> students.
+
+    A file whose every link lies in the submissions folder is graded and flagged for review in
+    each student it belongs to (two students handing in one file); a file with a link elsewhere
+    (into ``solutions/``, say) is refused by :func:`read_submitted`.
+    """
+    seen: dict[tuple[int, int], list[str]] = {}
+    links: dict[tuple[int, int], int] = {}
+    for s in students:
+        for n in names:
+            try:
+                st = os.lstat(submissions / s / assignment / f"{n}.ipynb")
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+                key = (st.st_dev, st.st_ino)
+                seen.setdefault(key, []).append(s)
+                links[key] = st.st_nlink
+    return {k: v for k, v in seen.items() if len(v) == links[k]}
 
 
 def _submission_digest(folder: Path, names: list[str]) -> str:
@@ -181,6 +208,8 @@ class Grader:
         self.test_names: dict[str, dict[str, list[str]]] = {}
         self.visible: dict[str, set[str]] = {}
         self.eval_seed = 0  # the class run's seed for trained-model evaluation (see prepare)
+        self.shared_files: dict[tuple[int, int], list[str]] = {}  # hard links within the class
+        self.mistakes: dict[str, list[dict]] = {}  # notebook -> fingerprints of catalogued mistakes
 
     # ---------------------------------------------------------------- set-up
     def prepare(self) -> None:
@@ -199,6 +228,16 @@ class Grader:
             self.visible[src.name] = visible_check_names(json.loads(self.releases[src.name])["cells"])
         self.eval_seed = _class_seed(self.opts.out)
         self.wall_budget = self._wall_budget()
+        if self.opts.name_mistakes:
+            from autograder.mistakes import load_or_build_fingerprints
+
+            for src in self.sources:
+                try:
+                    self.mistakes[src.name] = load_or_build_fingerprints(
+                        self.course, self.opts.assignment, src.name, log=self.log
+                    )
+                except Exception as exc:  # noqa: BLE001 - feedback without names is still feedback
+                    self.log(f"note: mistake fingerprints unavailable ({type(exc).__name__}: {exc})")
 
     def _wall_budget(self) -> float:
         """Seconds one submission may run: ``--timeout`` when given, else a multiple of the
@@ -218,9 +257,20 @@ class Grader:
     def payload(self, student: str) -> dict:
         folder = self.opts.submissions / student / self.opts.assignment
         notebooks = []
+        shared_ok = frozenset(self.shared_files)
+        notes = []
         for src in self.sources:
-            data, error = read_submitted(folder, f"{src.name}.ipynb", MAX_NOTEBOOK_BYTES)
+            data, error = read_submitted(folder, f"{src.name}.ipynb", MAX_NOTEBOOK_BYTES, shared_ok)
             submitted = base64.b64encode(data).decode() if data is not None and error is None else None
+            try:
+                st = os.lstat(folder / f"{src.name}.ipynb")
+                others = [o for o in self.shared_files.get((st.st_dev, st.st_ino), []) if o != student]
+            except OSError:
+                others = []
+            if others:
+                notes.append(
+                    f"review: {src.name}.ipynb is the same file as the submission of {', '.join(others)} (a hard link)"
+                )
             notebooks.append(
                 {
                     "name": src.name,
@@ -234,6 +284,7 @@ class Grader:
             "student": student,
             "assignment": self.opts.assignment,
             "notebooks": notebooks,
+            "notes": notes,
             "limits": {
                 "wall_seconds": float(self.wall_budget),
                 "cpu_seconds": int(self.wall_budget * CPU_PER_WALL),
@@ -245,12 +296,17 @@ class Grader:
 
     def judge(self, student: str, evidence: dict, digest: str) -> dict:
         rows: list[dict] = []
-        flags: list[str] = []
+        flags: list[str] = list(evidence.get("notes", []))
         review: list[str] = []
         for nb_res in evidence["notebooks"]:
             ref = self.references[nb_res["name"]]
             for r in judge_notebook(
-                nb_res, ref, self.test_names[nb_res["name"]], self.visible[nb_res["name"]], self.eval_seed
+                nb_res,
+                ref,
+                self.test_names[nb_res["name"]],
+                self.visible[nb_res["name"]],
+                self.eval_seed,
+                self.mistakes.get(nb_res["name"], []),
             ):
                 rows.append(r.as_dict())
             flags += [f"{nb_res['name']}: {f}" for f in nb_res.get("flags", [])]
@@ -348,6 +404,7 @@ class Grader:
         results_dir = opts.out / "results"
         result = ClassResult(errors=dict(rejected))
         names = [s.name for s in self.sources]
+        self.shared_files = hard_link_groups(opts.submissions, students, opts.assignment, names)
         ref_key = self.reference_key()
         pending, digests = [], {}
         for s in students:

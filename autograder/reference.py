@@ -28,18 +28,57 @@ class ReferenceError(RuntimeError):
     """The reference solution does not pass its own tests: grading would be meaningless."""
 
 
-def course_package_hash() -> str:
-    import course
+def _course_imports(code: str) -> set[str]:
+    """Modules of the ``course`` package that ``code`` imports (``course.x``), by reading it."""
+    import ast
 
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("course.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "course":
+                out |= {f"course.{a.name}" for a in node.names}
+            elif node.module.startswith("course."):
+                out.add(node.module)
+    return out
+
+
+def course_package_hash(source: SourceNotebook | None = None) -> str:
+    """A hash of the ``course`` modules a notebook runs: those it imports, what they import in
+    turn, and the recording machinery every graded notebook uses. Without ``source``: all of them.
+    (Editing one chapter's helpers does not invalidate every other chapter's reference.)"""
+    import course
+    from autograder.notebook import source_of
+
+    folder = Path(course.__file__).parent
+    if source is None:
+        files = sorted(folder.glob("*.py"))
+    else:
+        todo = {"course.records", "course.checks", "course.verdicts", "course.__init__"}
+        todo |= {m for c in source.cells if c.get("cell_type") == "code" for m in _course_imports(source_of(c))}
+        seen: set[str] = set()
+        while todo:
+            mod = todo.pop()
+            path = folder / f"{mod.split('.', 1)[1].split('.')[0]}.py"
+            if mod in seen or not path.exists():
+                continue
+            seen.add(mod)
+            todo |= _course_imports(path.read_text(encoding="utf-8")) - seen
+        files = sorted({folder / f"{m.split('.', 1)[1].split('.')[0]}.py" for m in seen})
     h = hashlib.sha256()
-    for p in sorted(Path(course.__file__).parent.glob("*.py")):
+    for p in files:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()
 
 
 def cache_key(source: SourceNotebook) -> str:
-    return hashlib.sha256(f"{source.sha256}:{course_package_hash()}".encode()).hexdigest()
+    return hashlib.sha256(f"{source.sha256}:{course_package_hash(source)}".encode()).hexdigest()
 
 
 def load_or_build(course: Course, assignment: str, source_path: Path, force: bool = False, log=print) -> dict:

@@ -227,6 +227,23 @@ def report_html(assignment: str, results: list[dict], errors: dict[str, str]) ->
             f"<tr><td>{_esc(k)}</td><td>{_num(maxp[k])}</td><td>{100 * passed[k] / total[k]:.0f}%</td><td>{common}</td></tr>"
         )
     parts.append("</table>")
+    named: dict[str, set[str]] = defaultdict(set)
+    for res in results:
+        for t in res["tests"]:
+            if t.get("likely_mistake"):
+                named[t["likely_mistake"]].add(res["student"])
+    if named:
+        n = max(1, len(results))
+        parts.append(
+            "<h2>Recognised mistakes</h2><p class='muted'>Students whose failing values match a mistake of the "
+            "chapter's catalogue exactly (what their feedback names).</p><table><tr><th>mistake</th>"
+            "<th>students</th><th>share of the class</th></tr>"
+        )
+        for why, who in sorted(named.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            parts.append(
+                f"<tr><td>{_esc(why)}</td><td>{len(who)}</td><td>{100 * len(who) / n:.0f}%</td></tr>"
+            )
+        parts.append("</table>")
     flagged = [r for r in results if r["flags"] or r.get("review")]
     parts.append(f"<h2>Flagged submissions ({len(flagged)})</h2>")
     if flagged:

@@ -222,6 +222,7 @@ def run_submission(payload: Payload) -> Evidence:
     return {
         "student": payload["student"],
         "assignment": payload["assignment"],
+        "notes": [str(n) for n in payload.get("notes", [])],
         "notebooks": results,
         "seconds": time.monotonic() - t0,
     }

@@ -282,8 +282,11 @@ def graded(tmp_path_factory):
     (subs / "assignment_link" / ASSIGNMENT).symlink_to(
         course.source_dir / ASSIGNMENT, target_is_directory=True
     )
-    (subs / "hardlinked" / ASSIGNMENT).mkdir(parents=True)
-    os.link(subs / "honest" / ASSIGNMENT / "toy.ipynb", subs / "hardlinked" / ASSIGNMENT / "toy.ipynb")
+    (subs / "hardlinked" / ASSIGNMENT).mkdir(parents=True)  # a link to a file outside the class
+    os.link(course.source_dir / ASSIGNMENT / "toy.ipynb", subs / "hardlinked" / ASSIGNMENT / "toy.ipynb")
+    submission_from(_answers(release), subs / "twin_a")  # one file handed in by two students
+    (subs / "twin_b" / ASSIGNMENT).mkdir(parents=True)
+    os.link(subs / "twin_a" / ASSIGNMENT / "toy.ipynb", subs / "twin_b" / ASSIGNMENT / "toy.ipynb")
     (subs / "nb_symlink" / ASSIGNMENT).mkdir(parents=True)
     (subs / "nb_symlink" / ASSIGNMENT / "toy.ipynb").symlink_to(course.source_dir / ASSIGNMENT / "toy.ipynb")
     (subs / "nb_fifo" / ASSIGNMENT).mkdir(parents=True)
@@ -520,6 +523,12 @@ def test_links_and_special_files_in_the_tree_are_refused(graded):
     for sid in ("hardlinked", "nb_symlink", "nb_fifo"):
         assert float(summary[sid]["score"]) == 0, summary[sid]
         assert "refused" in summary[sid]["flags"] or "link" in summary[sid]["flags"], summary[sid]
+
+
+def test_one_file_handed_in_by_two_students_is_graded_and_flagged(graded):
+    for sid, other in (("twin_a", "twin_b"), ("twin_b", "twin_a")):
+        assert score(graded, sid) == FULL
+        assert other in graded["summary"][sid]["flags"] and "hard link" in graded["summary"][sid]["flags"]
 
 
 def test_outputs_are_escaped_and_never_start_a_formula(graded):

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, chapters, chapter_kit
-from tests.mutation import run_catalogue
+from tests.conftest import ROOT, chapter_kit, chapters
 
 pytestmark = pytest.mark.xdist_group("chapters")
 
@@ -76,15 +75,55 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path_fac
 
 @pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
 def test_every_mutant_is_caught(assignment, course, references):
+    from autograder.mistakes import load_or_build_fingerprints
+
     kit = chapter_kit(assignment)
     notebook = kit.notebook.split("/")[-1].removesuffix(".ipynb")
     per_cell: dict[str, int] = {}
     for m in kit.mutants:
         per_cell[m.cell] = per_cell.get(m.cell, 0) + 1
     assert min(per_cell.values()) >= 3, f"fewer than three mutants for some graded function: {per_cell}"
-    outcomes = run_catalogue(course, assignment, notebook, kit.mutants)
-    survivors = [f"{o.cell}: {o.why}" for o in outcomes if o.caught_by is None]
+    # One kernel for the whole catalogue; the grader reuses the same (cached) run to name mistakes.
+    caught = {(m["cell"], m["why"]) for m in load_or_build_fingerprints(course, assignment, notebook)}
+    survivors = [f"{m.cell}: {m.why}" for m in kit.mutants if (m.cell, m.why) not in caught]
     assert not survivors, "mutants that kept full marks:\n" + "\n".join(survivors)
+
+
+@pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
+def test_feedback_names_the_mistake_a_student_made(assignment, course, references, tmp_path_factory):
+    """Each mistake student of the demo class finds its mistake's sentence in its feedback (for
+    mistakes whose values are their own), and no feedback shows hidden values or source."""
+    import json
+
+    from autograder.mistakes import load_or_build_fingerprints
+
+    subs, out, made, proc = graded_demo(assignment, course, tmp_path_factory)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    kit = chapter_kit(assignment)
+    notebook = kit.notebook.split("/")[-1].removesuffix(".ipynb")
+    prints = load_or_build_fingerprints(course, assignment, notebook)
+    by_why: dict[str, list[str]] = {}
+    for m in prints:
+        by_why.setdefault(json.dumps(m["values"], sort_keys=True), []).append(m["why"])
+    demo_mutants = {sid: m for sid, m in demo_mistakes(course, assignment, made).items()}
+    for sid, m in demo_mutants.items():
+        fp = next((p for p in prints if p["why"] == m.why and p["cell"] == m.cell), None)
+        if fp is None or not fp["values"] or len(by_why[json.dumps(fp["values"], sort_keys=True)]) > 1:
+            continue  # caught without values, or values shared with another mistake: not nameable
+        html = (out / "feedback" / sid / assignment / "feedback.html").read_text(encoding="utf-8")
+        assert _escaped(m.why) in html, f"{sid}: its feedback does not name {m.why!r}"
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def demo_mistakes(course, assignment, made):
+    from autograder.demo import demo_mutants
+
+    return demo_mutants(course, assignment, made, n_mutants=3)
 
 
 VALIDATE = """

@@ -12,8 +12,9 @@ def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path):
     # The notebook needs a package the trusted reference run sees but the sandbox does not (the
     # grader-side `instructor` package is masked there): exactly an environment that differs
     # between the reference run and the students' runs.
+    # (first in its cell: when it fails, numpy is never imported and every test breaks)
     imports = (
-        "import numpy as np\nimport instructor\nfrom course.checks import check, check_accuracy, check_bound"
+        "import instructor\nimport numpy as np\nfrom course.checks import check, check_accuracy, check_bound"
     )
     course = make_toy_course(tmp_path / "course", imports=imports)
     release = load_release(course)

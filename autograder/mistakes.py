@@ -1,4 +1,12 @@
-"""Grade a chapter's whole mutant catalogue inside ONE kernel (scales to eight chapters).
+"""A chapter's catalogue of typical mistakes, run once in ONE trusted kernel: which test catches
+each mistake, and the values that mistake produces there (its fingerprint).
+
+Used twice: the test suite requires every catalogued mistake to lose points, and the grader
+names the likely mistake in a student's feedback when the student's failing values match a
+mistake's fingerprint (``match``). Fingerprints are cached next to the reference records
+(``.course-data/reference/<assignment>/<notebook>.mistakes.json``) and rebuilt when the
+reference or the catalogue changes.
+
 
 A full sandboxed grading run per mutant would cost a kernel start, the imports and the training
 loops each time. Instead the assembled reference notebook (record-only test cells, exactly what
@@ -14,10 +22,8 @@ from __future__ import annotations
 import json
 import queue
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from jupyter_client.manager import start_new_kernel
 
 from autograder.compare import judge_value
 from autograder.config import Course
@@ -34,13 +40,25 @@ class MutantOutcome:
     cell: str
     caught_by: str | None  # the test cell that failed, or None when the mutant survived
     message: str
+    fingerprint: dict = field(default_factory=dict)  # check name -> encoded value in caught_by
 
 
 class Kernel:
+    """A trusted kernel of this interpreter (the instructor's side: no sandbox)."""
+
     def __init__(self, cwd: Path):
+        from jupyter_client.blocking.client import BlockingKernelClient
+        from jupyter_client.manager import KernelManager
+
+        from autograder.kernels import kernel_spec
+
         env = kernel_env(threads=None)
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
+        self.km = KernelManager(kernel_name="python3", transport="ipc")
+        self.km._kernel_spec = kernel_spec()
+        self.km.start_kernel(cwd=str(cwd), env=env)
+        self.kc: BlockingKernelClient = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
 
     def run(self, code: str, timeout: float = 300) -> tuple[bool, str]:
         msg_id = self.kc.execute(code, store_history=False)
@@ -103,7 +121,7 @@ def run_catalogue(course: Course, assignment: str, notebook: str, mutants: list)
 def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m, assignment) -> MutantOutcome:
     ok, err = kernel.run(mutated)
     rerun: list[int] = []
-    caught, message = None, ""
+    caught, message, fingerprint = None, "", {}
     if not ok:
         caught, message = m.cell, f"the mutated answer cell raised {err}"
     else:
@@ -130,6 +148,7 @@ def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m, 
                 good, msg = judge_value(d["kind"], decode(recs[0]["value"]), d["declared"], assignment)
                 if not good:
                     caught, message = tid, f"{d['name']}: {msg}"
+                    fingerprint = {n: rs[0]["value"] for n, rs in got.items()}
                     break
             if caught:
                 break
@@ -137,4 +156,85 @@ def _one(kernel, cells, idx, mutated, original, defined, declared, rec_path, m, 
     for j in rerun:
         if not is_test(cells[j]):
             kernel.run(source_of(cells[j]))
-    return MutantOutcome(m.why, m.cell, caught, message)
+    return MutantOutcome(m.why, m.cell, caught, message, fingerprint)
+
+
+# ----------------------------------------------------------------------------- fingerprints
+
+
+def _catalogue_key(reference: dict, mutants: list) -> str:
+    import hashlib
+
+    h = hashlib.sha256(reference.get("key", "").encode())
+    for m in mutants:
+        h.update(json.dumps([m.cell, m.old, m.new, m.why]).encode())
+    return h.hexdigest()
+
+
+def load_or_build_fingerprints(course: Course, assignment: str, notebook: str, log=print) -> list[dict]:
+    """The catalogue's outcomes for one notebook (cached): ``[{"why", "cell", "test", "values"}]``
+    for every mistake that a test catches. ``[]`` when the chapter has no catalogue."""
+    import instructor
+
+    mutants = [m for m in instructor.mutants(assignment)]
+    kit = instructor.kit(assignment)
+    if not mutants or kit is None or Path(kit.notebook).stem != notebook:
+        return []
+    path = course.source_dir / assignment / f"{notebook}.ipynb"
+    reference = load_or_build(course, assignment, path, log=log)
+    key = _catalogue_key(reference, mutants)
+    out = course.reference_dir(assignment) / f"{notebook}.mistakes.json"
+    if out.exists():
+        try:
+            data = json.loads(out.read_text(encoding="utf-8"))
+            if data.get("key") == key:
+                return data["mistakes"]
+        except (ValueError, KeyError):
+            pass
+    log(f"mistake fingerprints: {assignment}/{notebook}.ipynb, {len(mutants)} mistakes in one kernel ...")
+    outcomes = run_catalogue(course, assignment, notebook, mutants)
+    mistakes = [
+        {"why": o.why, "cell": o.cell, "test": o.caught_by, "values": o.fingerprint}
+        for o in outcomes
+        if o.caught_by
+    ]
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "mistakes": mistakes}), encoding="utf-8")
+    tmp.replace(out)
+    return mistakes
+
+
+def match(
+    test_id: str, student_records: dict[str, dict], mistakes: list[dict], declared: list[dict]
+) -> list[str]:
+    """The catalogued mistakes whose values in ``test_id`` the student's values reproduce.
+
+    ``student_records``: check name -> encoded value from the student's run; ``declared``: the
+    reference's checks of that test (their tolerances). A mistake matches when every check it
+    recorded there is also recorded by the student with the same value (to the check's
+    tolerance), and at least one of them fails against the reference.
+    """
+    from course.verdicts import compare
+
+    tol = {d["name"]: d["declared"] for d in declared}
+    found = []
+    for m in mistakes:
+        if m.get("test") != test_id or not m.get("values"):
+            continue
+        ok = True
+        for name, value in m["values"].items():
+            if name not in student_records:
+                ok = False
+                break
+            try:
+                a, e = decode(student_records[name]), decode(value)
+                d = tol.get(name, {})
+                same, _ = compare(a, e, max(d.get("rtol", 1e-6), 1e-6), max(d.get("atol", 1e-8), 1e-8))
+            except Exception:  # noqa: BLE001 - a malformed student value matches nothing
+                same = False
+            if not same:
+                ok = False
+                break
+        if ok:
+            found.append(m["why"])
+    return found
