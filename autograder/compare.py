@@ -179,7 +179,7 @@ def judge_notebook(
                 )
             )
         elif failures:
-            shown = failures[:3] if not t.get("hidden") else [_hide(f) for f in failures[:3]]
+            shown = failures[:3]  # each already hidden or not by its own check (visible ones teach)
             likely = _likely_mistakes(tid, student, mistakes or [], declared)
             res = TestResult(
                 name, tid, 0.0, t["points"], TestStatus.FAILED, " | ".join(shown), t.get("hidden", False)

@@ -322,6 +322,13 @@ class Grader:
                 flags.append(f"{nb_res['name']}: stopped at the time budget of {self.wall_budget:.0f} s")
             if run.get("disk_full"):
                 flags.append(f"{nb_res['name']}: stopped when the scratch folder reached its quota")
+        view = {
+            nb["name"]: notebook_view(
+                json.loads(self.releases[nb["name"]]), nb.get("answers", {}), rows, nb["name"]
+            )
+            for nb in evidence["notebooks"]
+            if nb.get("name") in self.releases
+        }
         score = sum(r["points"] for r in rows)
         max_score = sum(r["max_points"] for r in rows)
         return {
@@ -335,6 +342,7 @@ class Grader:
             "flags": flags,
             "review": review,
             "tests": rows,
+            "view": view,
             "answer_errors": {nb["name"]: nb.get("answer_errors", {}) for nb in evidence["notebooks"]},
             "run": {nb["name"]: nb.get("run", {}) for nb in evidence["notebooks"]},
             "seconds": round(float(evidence.get("seconds", 0.0)), 2),
@@ -507,6 +515,28 @@ class Grader:
                     yield s, _json_roundtrip(fut.result()), None
                 except Exception as exc:  # noqa: BLE001
                     yield s, None, f"{type(exc).__name__}: {exc}"
+
+
+def notebook_view(release: dict, answers: dict, rows: list[dict], notebook: str) -> list[dict]:
+    """The student's notebook as their feedback shows it: the release's cells in order (trusted:
+    no solution, no hidden-test source), the student's own answers in place, and the grader's
+    verdict under every test cell. Inline questions carry the student's answer for the instructor."""
+    verdicts = {r["test_id"]: r for r in rows if r["notebook"] == notebook}
+    out = []
+    for c in release.get("cells", []):
+        meta = nbg(c)
+        gid = meta.get("grade_id")
+        src = source_of(c)
+        if meta.get("solution"):
+            kind = "question" if c.get("cell_type") == "markdown" else "answer"
+            out.append({"kind": kind, "grade_id": gid, "text": str(answers.get(gid, src))[:20_000]})
+        elif gid in verdicts:
+            out.append({"kind": "test", "grade_id": gid, "text": src, "verdict": verdicts[gid]})
+        elif c.get("cell_type") == "markdown":
+            out.append({"kind": "markdown", "text": src})
+        elif c.get("cell_type") == "code":
+            out.append({"kind": "code", "text": src})
+    return out
 
 
 def _class_seed(out: Path) -> int:

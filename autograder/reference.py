@@ -60,7 +60,9 @@ def course_package_hash(source: SourceNotebook | None = None) -> str:
         files = sorted(folder.glob("*.py"))
     else:
         todo = {"course.records", "course.checks", "course.verdicts", "course.__init__"}
-        todo |= {m for c in source.cells if c.get("cell_type") == "code" for m in _course_imports(source_of(c))}
+        todo |= {
+            m for c in source.cells if c.get("cell_type") == "code" for m in _course_imports(source_of(c))
+        }
         seen: set[str] = set()
         while todo:
             mod = todo.pop()

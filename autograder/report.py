@@ -34,6 +34,8 @@ table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border-bottom:1px s
 vertical-align:top;font-size:14px}th{background:#f4f4f4}.passed{color:#137333}.failed,.error,.invalid,.forbidden{color:#b3261e}
 .timeout,.memory,.crash,.limit,.not-run{color:#a15c00}code{background:#f4f4f4;padding:1px 3px}img{max-width:100%}
 .muted{color:#666;font-size:13px}
+pre.code{background:#f7f7f7;border-left:3px solid #1a73e8;padding:6px;overflow-x:auto;font-size:13px}
+pre.given{border-left-color:#bbb}.answer,.test{margin:.6em 0}.md{margin:.4em 0}
 """
 
 
@@ -142,7 +144,50 @@ def feedback_html(res: dict) -> str:
             f"<td class='{_esc(t['status'].replace(' ', '-'))}'>{_esc(t['status'])}</td><td>{_esc(t['message'][:1500])}</td></tr>"
         )
     parts.append("</table>")
+    for nb, cells in (res.get("view") or {}).items():
+        parts.append(f"<h2>Your notebook, annotated: {_esc(nb)}.ipynb</h2>")
+        parts += [_view_cell(c) for c in cells]
     return "\n".join(parts)
+
+
+def _markdown(text: str) -> str:
+    """Markdown of the release (trusted) as HTML, with any raw HTML escaped."""
+    try:
+        import mistune
+
+        return mistune.create_markdown(escape=True)(text)
+    except Exception:  # noqa: BLE001 - plain text is a fine fallback
+        return f"<pre>{_esc(text)}</pre>"
+
+
+def _view_cell(c: dict) -> str:
+    kind = c.get("kind")
+    text = str(c.get("text", ""))
+    if kind == "markdown":
+        return f"<div class='md'>{_markdown(text)}</div>"
+    if kind == "code":
+        return f"<pre class='code given'>{_esc(text)}</pre>"
+    if kind == "answer":
+        return (
+            f"<div class='answer'><div class='muted'>your answer <code>{_esc(c.get('grade_id'))}</code></div>"
+            f"<pre class='code'>{_esc(text)}</pre></div>"
+        )
+    if kind == "question":
+        return (
+            f"<div class='answer'><div class='muted'>your answer to <code>{_esc(c.get('grade_id'))}</code>, "
+            f"for the instructor (graded by hand)</div><pre>{_esc(text)}</pre></div>"
+        )
+    if kind == "test":
+        v = c.get("verdict") or {}
+        status = str(v.get("status", ""))
+        hidden = " (and hidden tests, whose inputs stay hidden)" if v.get("hidden") else ""
+        msg = f"<div>{_esc(str(v.get('message', ''))[:1500])}</div>" if v.get("message") else ""
+        return (
+            f"<div class='test'><pre class='code given'>{_esc(text)}</pre>"
+            f"<div class='{_esc(status.replace(' ', '-'))}'><b>{_esc(c.get('grade_id'))}</b>{hidden}: "
+            f"{_num(v.get('points', 0))} / {_num(v.get('max_points', 0))}, {_esc(status)}</div>{msg}</div>"
+        )
+    return ""
 
 
 def _png(fig) -> str:

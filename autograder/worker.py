@@ -74,6 +74,7 @@ def executor_argv(cell_timeout: int) -> list[str]:
     ]
 
 
+MAX_ANSWER_SHOWN = 20_000  # characters of one answer shown back in feedback
 MAX_ANALYSED_CHARS = 2_000_000  # all the student's code cells of one notebook together
 RECORD_KINDS = {"check", "bound", "accuracy", "model"}
 MAX_NAME = 200
@@ -272,6 +273,8 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
         [f"{asm.extra_cells} extra code cell(s) of your own were run"] if asm.extra_cells else []
     )
     res["static"] = static_reports(source, asm)
+    # The student's own answers, for the annotated notebook in their feedback (capped).
+    res["answers"] = {gid: src[:MAX_ANSWER_SHOWN] for gid, src in asm.answers.items()}
     hidden_tests = {t.grade_id for t in source.tests() if t.hidden}  # from the trusted source
 
     nbformat.write(nbformat.from_dict(asm.nb), work / "graded.ipynb")
