@@ -11,6 +11,7 @@ no reason to warn about unencrypted TCP.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from jupyter_client.kernelspec import KernelSpec
@@ -28,9 +29,17 @@ def kernel_spec() -> KernelSpec:
     )
 
 
+def ipc_prefix() -> str:
+    """An absolute socket-path prefix in a private folder: with IPC, a relative prefix would be
+    resolved against each process's own working folder, and kernel and client would miss each other."""
+    import tempfile
+
+    return os.path.join(tempfile.mkdtemp(prefix="ag-ipc-"), "kernel")
+
+
 def kernel_manager(**kwargs) -> AsyncKernelManager:
     """A KernelManager for this interpreter's ipykernel, IPC transport."""
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", **kwargs)
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=ipc_prefix(), **kwargs)
     km._kernel_spec = kernel_spec()  # no kernelspec look-up by name (see the module docstring)
     return km
 
@@ -41,3 +50,12 @@ def shutdown(km: AsyncKernelManager) -> None:
 
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+    _remove_ipc_dir(km.ip)
+
+
+def _remove_ipc_dir(prefix: str) -> None:
+    import shutil
+
+    folder = os.path.dirname(prefix)
+    if os.path.basename(folder).startswith("ag-ipc-"):
+        shutil.rmtree(folder, ignore_errors=True)

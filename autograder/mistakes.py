@@ -50,10 +50,10 @@ class Kernel:
         from jupyter_client.blocking.client import BlockingKernelClient
         from jupyter_client.manager import KernelManager
 
-        from autograder.kernels import kernel_spec
+        from autograder.kernels import ipc_prefix, kernel_spec
 
         env = kernel_env(threads=None)
-        self.km = KernelManager(kernel_name="python3", transport="ipc")
+        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=ipc_prefix())
         self.km._kernel_spec = kernel_spec()
         self.km.start_kernel(cwd=str(cwd), env=env)
         self.kc: BlockingKernelClient = self.km.client()
@@ -76,8 +76,11 @@ class Kernel:
                 return not error, error
 
     def close(self):
+        from autograder.kernels import _remove_ipc_dir
+
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
+        _remove_ipc_dir(self.km.ip)
 
 
 def run_catalogue(course: Course, assignment: str, notebook: str, mutants: list) -> list[MutantOutcome]:
