@@ -361,8 +361,14 @@ def cooccurrence(
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0)
-    uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-    values = np.bincount(inverse, weights=np.concatenate(weights))
+    keys, weights = np.concatenate(keys), np.concatenate(weights)
+    if vocab_size * vocab_size <= 50_000_000:  # a dense bincount over all V * V cells is fastest
+        dense = np.bincount(keys, weights=weights, minlength=vocab_size * vocab_size)
+        uniq = np.flatnonzero(dense)
+        values = dense[uniq]
+    else:
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        values = np.bincount(inverse, weights=weights)
     return uniq // vocab_size, uniq % vocab_size, values
 
 
