@@ -179,8 +179,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="adam",
-        old="\n    m = beta1 * m + (1 - beta1) * dw\n",
-        new="\n    m = beta2 * m + (1 - beta2) * dw\n",
+        old="    m = (1 - beta1) * dw + beta1 * m\n",
+        new="    m = (1 - beta2) * dw + beta2 * m\n",
         why="I used beta2 for the first moment.",
     ),
     # ------------------------------------------------------------------ xavier_init
@@ -198,20 +198,20 @@ MUTANTS = [
     ),
     Mutant(
         cell="xavier_init",
-        old="    W = std * rng.standard_normal((fan_in, fan_out))\n",
-        new="    W = std * rng.standard_normal((fan_out, fan_in))\n",
+        old="    W = rng.standard_normal((fan_in, fan_out)) * std\n",
+        new="    W = rng.standard_normal((fan_out, fan_in)) * std\n",
         why="I made the weight (fan_out, fan_in), PyTorch's layout.",
     ),
     Mutant(
         cell="xavier_init",
-        old="    W = std * rng.standard_normal((fan_in, fan_out))\n",
+        old="    W = rng.standard_normal((fan_in, fan_out)) * std\n",
         new="    W = rng.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std, (fan_in, fan_out))\n",
         why="I drew from a uniform distribution instead of the normal one asked for.",
     ),
     Mutant(
         cell="xavier_init",
-        old="    W = std * rng.standard_normal((fan_in, fan_out))\n",
-        new="    W = std * np.random.default_rng(0).standard_normal((fan_in, fan_out))\n",
+        old="    W = rng.standard_normal((fan_in, fan_out)) * std\n",
+        new="    W = np.random.default_rng(0).standard_normal((fan_in, fan_out)) * std\n",
         why="I made my own generator instead of using rng.",
     ),
     # ------------------------------------------------------------------ he_init
