@@ -133,32 +133,32 @@ MUTANTS = [
     # ------------------------------------------------------------------ SoftmaxCrossEntropyFunction
     Mutant(
         cell="SoftmaxCrossEntropyFunction",
-        old="dlogits = dlogits * (dout / n)",
-        new="dlogits = dlogits / n",
+        old="scale = dout / n",
+        new="scale = 1.0 / n",
         why="My backward ignores the upstream gradient dout.",
     ),
     Mutant(
         cell="SoftmaxCrossEntropyFunction",
-        old="dlogits = dlogits * (dout / n)",
-        new="dlogits = dlogits * dout",
+        old="scale = dout / n",
+        new="scale = dout",
         why="I forgot the 1/N in backward.",
     ),
     Mutant(
         cell="SoftmaxCrossEntropyFunction",
-        old="dlogits[torch.arange(n, device=p.device), y] -= 1.0",
-        new="dlogits[:, y] -= 1.0",
-        why="I subtracted 1 in the label columns of every row.",
+        old="dlogits[torch.arange(n, device=p.device), y] -= scale",
+        new="dlogits[:, y] -= scale",
+        why="I subtracted in the label columns of every row.",
     ),
     Mutant(
         cell="SoftmaxCrossEntropyFunction",
         old="shifted = logits - logits.max(dim=1, keepdim=True).values",
-        new="shifted = logits",
+        new="shifted = logits.clone()",
         why="I did not subtract the row maximum in forward (nan for logits of 1e4; hidden only).",
     ),
     Mutant(
         cell="SoftmaxCrossEntropyFunction",
-        old="shifted[rows, y]).mean()",
-        new="shifted[rows, y]).sum()",
+        old="(sums.log().squeeze(1) - picked).mean()",
+        new="(sums.log().squeeze(1) - picked).sum()",
         why="My forward returns the sum over the batch (reduction='sum') instead of the mean.",
     ),
     Mutant(
@@ -166,6 +166,12 @@ MUTANTS = [
         old="        p, y = ctx.saved_tensors\n",
         new="        p, y = ctx.saved_tensors\n        p = p.detach().requires_grad_(True)\n",
         why="I made a saved tensor require grad in backward, to let autograd help.",
+    ),
+    Mutant(
+        cell="SoftmaxCrossEntropyFunction",
+        old="ctx.save_for_backward(e.div_(sums), y)",
+        new="ctx.save_for_backward(e, y)",
+        why="I saved the unnormalised exponentials instead of the probabilities.",
     ),
     # ------------------------------------------------------------------ SoftmaxClassifier
     Mutant(
