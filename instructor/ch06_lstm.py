@@ -1,9 +1,9 @@
 """Typical mistakes in chapter 06 (recurrent networks, LSTM, GRU): each must lose points when graded.
 
-Most mutants fail a visible test right after the edited answer cell (or, for a forward pass whose
-cache the backward pass reads, the backward test that follows). Those whose ``why`` ends in
-"(hidden only)" are caught by the hidden edge cases alone (``N = 1``, ``T = 1``, a saturated
-forget gate, ``c0`` left out).
+Every mutant fails a test right after the edited answer cell: all but two a visible one. The two
+whose ``why`` ends in "(hidden only)" are caught by the hidden edge cases alone (``N = 1``,
+``T = 1``), which also cover non-zero ``h0`` and ``c0``, ``c0`` left out, ``H != D`` and a
+forget (or update) gate saturated at exactly 1.
 
 ``EVALUATORS["copy_first_lstm"]`` judges the LSTM classifier of Part 3 from its parameters: a
 trusted NumPy forward pass (gates i, f, o, g, from h0 = c0 = 0) on fresh "remember the first
@@ -132,6 +132,12 @@ MUTANTS = [
         "da[:, t] = (dh[:, t] + dh_next) * (1.0 - h[:, t] ** 2)",
         "da[:, t] = (dh[:, t] + dh_next) * (1.0 - h[:, t - 1] ** 2)",
         "I took the tanh derivative at the previous step's state.",
+    ),
+    _m(
+        "rnn_backward",
+        "    dh0 = dh_next\n",
+        "    dh0 = dh_next.squeeze()\n",
+        "I squeezed dh0, which loses the batch axis for a single sequence (hidden only).",
     ),
     # ------------------------------------------------------------------ lstm_step_forward
     _m(
@@ -264,6 +270,12 @@ MUTANTS = [
         "dh0, dc0 = dh_next, dc_next",
         "dh0, dc0 = dh_next, np.zeros_like(c0)",
         "I returned a zero gradient for c0.",
+    ),
+    _m(
+        "lstm_backward",
+        "    dx = da @ wx.T\n",
+        "    dx = (da @ wx.T).squeeze()\n",
+        "I squeezed dx, which drops an axis when N = 1 or T = 1 (hidden only).",
     ),
     # ------------------------------------------------------------------ gru_step_forward
     _m(
