@@ -110,8 +110,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="noise_distribution",
-        old="** power",
-        new="** 0.75",
+        old="dtype=np.float64) ** power",
+        new="dtype=np.float64) ** 0.75",
         why="I hard-coded 0.75 and ignored the power argument.",
     ),
     # ------------------------------------------------------------------ sgns_loss_and_grads
