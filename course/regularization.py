@@ -192,6 +192,7 @@ def train_mlp(
     without the penalty, in evaluation mode), ``"train error"``, ``"val error"`` (1 - accuracy;
     train against the labels it was trained on), plus ``"<name> error"`` for each of ``eval_sets``
     (name -> (X, y)). Everything is seeded by ``seed``; the global RNGs are left as they were.
+    Results are cached for the session: the same arguments train once (widgets redraw often).
 
     ``mc_samples`` (dropout as an ensemble): after training, for each K in it, the validation
     error of the average of the softmax outputs of K thinned networks (K dropout masks, training
@@ -199,6 +200,43 @@ def train_mlp(
     of validation examples where that average predicts the class of the deterministic test-time
     network.
     """
+    key = (
+        int(n_train),
+        tuple(int(h) for h in hidden),
+        float(dropout),
+        float(weight_decay),
+        int(epochs),
+        float(label_noise),
+        augment,
+        float(lr),
+        int(batch_size),
+        int(seed),
+        _Frozen(eval_sets or {}),
+        tuple(int(k) for k in mc_samples),
+    )
+    return {k: list(v) for k, v in _train_cached(*key)}
+
+
+@functools.lru_cache(maxsize=64)
+def _train_cached(*key) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    return tuple((k, tuple(v)) for k, v in _train_mlp(*key).items())
+
+
+def _train_mlp(
+    n_train: int = 300,
+    hidden: Sequence[int] = (256, 256),
+    dropout: float = 0.0,
+    weight_decay: float = 0.0,
+    epochs: int = 100,
+    label_noise: float = 0.0,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    lr: float = 0.05,
+    batch_size: int = 50,
+    seed: int = 0,
+    eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    mc_samples: Sequence[int] = (),
+) -> dict[str, list[float]]:
+    """The training behind :func:`train_mlp` (uncached)."""
     import torch.nn.functional as F
 
     train, val = _digits()
@@ -263,17 +301,6 @@ def train_mlp(
     return history
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_history(**kwargs) -> tuple[tuple[str, tuple[float, ...]], ...]:
-    h = train_mlp(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()})
-    return tuple((k, tuple(v)) for k, v in h.items())
-
-
-def _history(**kwargs) -> dict[str, list[float]]:
-    """``train_mlp`` with a cache: the same settings are trained once per session (widgets redraw often)."""
-    return {k: list(v) for k, v in _cached_history(**kwargs)}
-
-
 def error_curves(
     widths: Sequence[int] = (2, 4, 8, 16, 64, 256),
     sizes: Sequence[int] = (50, 100, 200, 400, 800, 1400),
@@ -295,7 +322,7 @@ def error_curves(
     ):
         tr, va = [], []
         for v in xs:
-            h = _history(epochs=epochs, seed=seed, **make(v))
+            h = train_mlp(epochs=epochs, seed=seed, **make(v))
             tr.append(h["train error"][-1])
             va.append(h["val error"][-1])
         out[key] = {"x": np.asarray(xs), "train": np.asarray(tr), "val": np.asarray(va)}
@@ -340,8 +367,8 @@ def plot_regularization_gap(
     (validation error - training error) of each.
     """
     common = {"n_train": n_train, "label_noise": label_noise, "epochs": epochs, "seed": seed}
-    base = _history(**common)
-    reg = _history(dropout=float(dropout), weight_decay=float(weight_decay), **common)
+    base = train_mlp(**common)
+    reg = train_mlp(dropout=float(dropout), weight_decay=float(weight_decay), **common)
     ep = np.arange(1, epochs + 1)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11.5, 4.0))
     label = f"dropout p={dropout:g}, weight decay {weight_decay:g}"
@@ -807,9 +834,9 @@ def augmentation_experiment(
     dx, dy = np.array([1, -1, 0, 0])[d], np.array([0, 0, 1, -1])[d]
     shifted = {"shifted val": (shift_digits(val.X, dx, dy), val.y)}
     return {
-        "plain": _history(n_train=n_train, epochs=epochs, seed=seed, eval_sets=_Frozen(shifted)),
-        "augmented": _history(
-            n_train=n_train, epochs=epochs, seed=seed, eval_sets=_Frozen(shifted), augment=augment_digits
+        "plain": train_mlp(n_train=n_train, epochs=epochs, seed=seed, eval_sets=shifted),
+        "augmented": train_mlp(
+            n_train=n_train, epochs=epochs, seed=seed, eval_sets=shifted, augment=augment_digits
         ),
     }
 
