@@ -402,6 +402,10 @@ class Grader:
 
         opts = self.opts
         opts.out.mkdir(parents=True, exist_ok=True)
+        from autograder.scratch import remove_stale
+
+        if remove_stale():  # scratch folders of a grader that was itself killed
+            self.log("removed scratch folders left by an earlier grader that was killed")
         self.prepare()
         students, rejected = discover_students(opts.submissions, opts.assignment)
         if opts.students:
