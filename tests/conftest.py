@@ -54,13 +54,31 @@ def course() -> Course:
     return Course(ROOT)
 
 
+class References:
+    """Reference records per chapter, built on first use (the trusted run; cached on disk in
+    .course-data/reference): ``references(assignment) -> {notebook: records}``. Lazy, so one
+    chapter's broken reference fails that chapter's tests, not every chapter's."""
+
+    def __init__(self, course):
+        self.course = course
+        self._built: dict[str, dict] = {}
+
+    def __call__(self, assignment: str) -> dict:
+        from autograder.reference import load_or_build
+
+        if assignment not in self._built:
+            self._built[assignment] = {
+                p.stem: load_or_build(self.course, assignment, p)
+                for p in self.course.source_notebooks(assignment)
+            }
+        return self._built[assignment]
+
+    def for_notebook(self, path: Path) -> dict:
+        """The records a notebook's hidden checks need (solutions), or {} (lectures)."""
+        path = Path(path)
+        return self(path.parent.name) if path.parent.parent.name == "solutions" else {}
+
+
 @pytest.fixture(scope="session")
 def references(course):
-    """Reference records of every chapter (the trusted run; cached in .course-data/reference)."""
-    from autograder.reference import load_or_build
-
-    out = {}
-    for a in course.assignments():
-        for p in course.source_notebooks(a):
-            out[(a, p.stem)] = load_or_build(course, a, p)
-    return out
+    return References(course)

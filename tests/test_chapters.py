@@ -55,6 +55,7 @@ def graded_demo(assignment, course, tmp_path_factory):
 
 @pytest.mark.parametrize("assignment", chapters())
 def test_demo_class_through_the_cli(assignment, course, references, tmp_path_factory):
+    references(assignment)
     from autograder.demo import verify
 
     subs, out, made, proc = graded_demo(assignment, course, tmp_path_factory)
@@ -75,6 +76,7 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path_fac
 
 @pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
 def test_every_mutant_is_caught(assignment, course, references):
+    references(assignment)
     from autograder.mistakes import load_or_build_fingerprints
 
     kit = chapter_kit(assignment)
@@ -154,7 +156,7 @@ def test_validate_and_grader_agree_on_visible_tests(assignment, course, referenc
     }
     hidden_names = {
         rec["name"]
-        for ref in references.values()
+        for ref in references(assignment).values()
         for rec in ref["records"]
         if rec.get("declared", {}).get("hidden", {}).get("v")
     }

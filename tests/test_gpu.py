@@ -23,6 +23,7 @@ NOTEBOOKS = [
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
 def test_notebook_runs_on_cuda(path, references, tmp_path):
+    references.for_notebook(path)
     ok, secs, err = run_one(path, tmp_path, {"device": "cuda"})
     assert ok, err
 

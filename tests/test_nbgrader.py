@@ -26,6 +26,7 @@ def _env(course, assignment):
 
 @pytest.mark.parametrize("assignment", chapters())
 def test_validate_passes_on_solutions_and_fails_every_test_on_release(assignment, course, references):
+    references(assignment)
     for src in course.source_notebooks(assignment):
         ok = subprocess.run(
             [*NBGRADER, "validate", str(src)],
@@ -52,6 +53,7 @@ def test_validate_passes_on_solutions_and_fails_every_test_on_release(assignment
 
 @pytest.mark.parametrize("assignment", chapters())
 def test_stock_autograde_gives_reference_full_and_blank_zero(assignment, course, references, tmp_path):
+    references(assignment)
     root = tmp_path / "course"
     shutil.copytree(course.source_dir / assignment, root / "solutions" / assignment)
     (root / "nbgrader_config.py").write_text(

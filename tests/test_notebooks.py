@@ -13,6 +13,7 @@ NOTEBOOKS = course_notebooks(__import__("autograder.config", fromlist=["Course"]
 @pytest.mark.xdist_group("chapters")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
 def test_notebook_executes_with_ci_parameters(path, references, tmp_path):
+    references.for_notebook(path)
     assert "seed" in declared_parameters(path), f"{path.name} has no parameters cell with a seed"
     ok, secs, err = run_one(path, tmp_path, {})
     assert ok, err
