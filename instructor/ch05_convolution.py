@@ -36,20 +36,20 @@ MUTANTS = [
     ),
     Mutant(
         cell="conv2d_forward",
-        old="H_out = (H + 2 * pad - KH) // stride + 1",
-        new="H_out = (H + 2 * pad - KH) // stride",
+        old="Ho = (H + 2 * pad - KH) // stride + 1",
+        new="Ho = (H + 2 * pad - KH) // stride",
         why="My output height is one too small (forgot the + 1).",
     ),
     Mutant(
         cell="conv2d_forward",
-        old="W_out = (W + 2 * pad - KW) // stride + 1",
-        new="W_out = (W + pad - KW) // stride + 1",
+        old="Wo = (W + 2 * pad - KW) // stride + 1",
+        new="Wo = (W + pad - KW) // stride + 1",
         why="I counted the padding once instead of on both sides for the width.",
     ),
     Mutant(
         cell="conv2d_forward",
-        old="H_out = (H + 2 * pad - KH) // stride + 1",
-        new="H_out = -(-(H + 2 * pad - KH) // stride) + 1",
+        old="Ho = (H + 2 * pad - KH) // stride + 1",
+        new="Ho = -(-(H + 2 * pad - KH) // stride) + 1",
         why="I rounded the output size up instead of down (hidden only: a stride that does not divide).",
     ),
     Mutant(
@@ -60,8 +60,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="conv2d_forward",
-        old="patch = xp[:, :, u : u + stride * H_out : stride, v : v + stride * W_out : stride]",
-        new="patch = xp[:, :, v : v + stride * H_out : stride, u : u + stride * W_out : stride]",
+        old="patch = x_pad[:, :, u : u + stride * Ho : stride, v : v + stride * Wo : stride]",
+        new="patch = x_pad[:, :, v : v + stride * Ho : stride, u : u + stride * Wo : stride]",
         why="I swapped the row and column offsets of the kernel (a transposed kernel).",
     ),
     # ------------------------------------------------------------------ conv2d_backward
@@ -91,14 +91,14 @@ MUTANTS = [
     ),
     Mutant(
         cell="conv2d_backward",
-        old=" += back\n",
-        new=" += back\n            break\n",
+        old=" += dcols[:, u, v]\n",
+        new=" += dcols[:, u, v]\n            break\n",
         why="My col2im adds back only the first column offset of each kernel row.",
     ),
     Mutant(
         cell="conv2d_backward",
-        old="dx = dxp[:, :, pad : pad + H, pad : pad + W]",
-        new="dx = dxp[:, :, :H, :W]",
+        old="dx = dx_pad.transpose(1, 0, 2, 3)[:, :, pad : pad + H, pad : pad + W]",
+        new="dx = dx_pad.transpose(1, 0, 2, 3)[:, :, :H, :W]",
         why="I cut the padding off on one side only.",
     ),
     Mutant(
@@ -116,8 +116,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="maxpool2d_forward",
-        old="\n    H_out = (H - size) // stride + 1",
-        new="\n    H_out = H // stride",
+        old="\n    Ho = (H - size) // stride + 1",
+        new="\n    Ho = H // stride",
         why="I assumed the output height is always H / stride.",
     ),
     Mutant(
@@ -134,8 +134,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="maxpool2d_forward",
-        old="windows[u * size + v] = x[:, :, u : u + stride * H_out : stride, v : v + stride * W_out : stride]",
-        new="windows[u * size + v] = x[:, :, u : u + size * H_out : size, v : v + size * W_out : size]",
+        old="windows[u * size + v] = x[:, :, u : u + stride * Ho : stride, v : v + stride * Wo : stride]",
+        new="windows[u * size + v] = x[:, :, u : u + size * Ho : size, v : v + size * Wo : size]",
         why="I moved the window by its size instead of by the stride (overlapping windows are wrong).",
     ),
     # ------------------------------------------------------------------ maxpool2d_backward
@@ -153,8 +153,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="maxpool2d_backward",
-        old="dx[:, :, u : u + stride * H_out : stride, v : v + stride * W_out : stride] += routed",
-        new="dx[:, :, u : u + stride * H_out : stride, v : v + stride * W_out : stride] = routed",
+        old="dx[:, :, u : u + stride * Ho : stride, v : v + stride * Wo : stride] += routed",
+        new="dx[:, :, u : u + stride * Ho : stride, v : v + stride * Wo : stride] = routed",
         why="I assigned instead of adding, so an entry that wins two overlapping windows keeps one gradient.",
     ),
     Mutant(
