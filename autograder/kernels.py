@@ -20,12 +20,21 @@ from jupyter_client.manager import AsyncKernelManager
 KERNEL_NAME = "python3"
 
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def kernel_spec() -> KernelSpec:
+    """This interpreter's ipykernel. Its BLAS and torch thread pools get ``COURSE_KERNEL_THREADS``
+    threads (default 1: batch runs execute several notebooks at once on few cores, where more
+    threads per kernel only fight each other); a variable already set in the environment wins."""
+    threads = os.environ.get("COURSE_KERNEL_THREADS", "1")
+    env = {var: os.environ.get(var, threads) for var in THREAD_VARS}
     return KernelSpec(
         argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (course)",
         language="python",
         name=KERNEL_NAME,
+        env=env,
     )
 
 
