@@ -527,6 +527,7 @@ def plot_accuracy_vs_length(
     if chance is not None:
         ax.axhline(chance, color="0.4", ls="--", lw=1.0, label=f"chance ({chance:.2f})")
     ax.set_xscale("log")
+    ax.minorticks_off()
     ax.set_xticks(lengths)
     ax.set_xticklabels([str(int(t)) for t in lengths])
     ax.set_ylim(0, 1.05)
@@ -534,7 +535,7 @@ def plot_accuracy_vs_length(
     ax.set_ylabel("validation accuracy")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=9)
+    ax.legend(loc="center right", fontsize=9)
     fig.tight_layout()
     return fig
 
