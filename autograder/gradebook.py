@@ -65,6 +65,15 @@ class GradebookWriter:
                         max_score=float(nbg(c).get("points", 0)),
                         cell_type="code",
                     )
+                elif nbg(c).get("grade") and is_solution(c) and c.get("cell_type") == "markdown":
+                    # an inline question: graded by hand in nbgrader's formgrader, never by us
+                    gb.update_or_create_grade_cell(
+                        gid,
+                        src.name,
+                        self.assignment,
+                        max_score=float(nbg(c).get("points", 0)),
+                        cell_type="markdown",
+                    )
                 if is_solution(c):
                     gb.update_or_create_solution_cell(gid, src.name, self.assignment)
                 gb.update_or_create_source_cell(

@@ -58,7 +58,7 @@ class Kernel:
         self.km.start_kernel(cwd=str(cwd), env=env)
         self.kc: BlockingKernelClient = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=120)
+        self.kc.wait_for_ready(timeout=600)  # a loaded 2-core machine can be slow to start one
 
     def run(self, code: str, timeout: float = 300) -> tuple[bool, str]:
         msg_id = self.kc.execute(code, store_history=False)

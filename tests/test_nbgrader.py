@@ -83,8 +83,12 @@ def test_stock_autograde_gives_reference_full_and_blank_zero(assignment, course,
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root}/gradebook.db") as gb:
+        # The autograded part: code cells (the inline questions are written answers, graded by hand).
         scores = {
-            st: (gb.find_submission(assignment, st).score, gb.find_submission(assignment, st).max_score)
+            st: (
+                gb.find_submission(assignment, st).code_score,
+                gb.find_submission(assignment, st).max_code_score,
+            )
             for st in ("ref", "blank")
         }
     assert scores["ref"][0] == scores["ref"][1] > 0, scores
