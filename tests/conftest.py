@@ -42,6 +42,21 @@ def chapters() -> list[str]:
     return Course(ROOT).assignments()
 
 
+def chapter_of(path: Path) -> str:
+    """``01_backprop`` for lectures/01_backprop.ipynb and solutions/01_backprop/x.ipynb."""
+    path = Path(path)
+    return path.stem if path.parent.name == "lectures" else path.parent.name
+
+
+def per_chapter(values, chapter=lambda v: v, ids=None) -> list:
+    """Parameters that keep each chapter's tests on one xdist worker (they share its reference
+    records, demo class and mistake kernel) while different chapters run on different workers."""
+    return [
+        pytest.param(v, marks=pytest.mark.xdist_group(f"chapter-{chapter(v)}"), id=(ids(v) if ids else None))
+        for v in values
+    ]
+
+
 def chapter_kit(assignment: str):
     """The chapter's mistake catalogue and evaluators (``instructor``), or None."""
     import instructor

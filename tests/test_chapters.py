@@ -8,10 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, chapter_kit, chapters
-
-pytestmark = pytest.mark.xdist_group("chapters")
-
+from tests.conftest import ROOT, chapter_kit, chapters, per_chapter
 
 _GRADED: dict[str, tuple] = {}
 
@@ -53,7 +50,7 @@ def graded_demo(assignment, course, tmp_path_factory):
     return _GRADED[assignment]
 
 
-@pytest.mark.parametrize("assignment", chapters())
+@pytest.mark.parametrize("assignment", per_chapter(chapters()))
 def test_demo_class_through_the_cli(assignment, course, references, tmp_path_factory):
     references(assignment)
     from autograder.demo import verify
@@ -74,7 +71,7 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path_fac
     assert (out / "gradebook.db").exists()
 
 
-@pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
+@pytest.mark.parametrize("assignment", per_chapter([a for a in chapters() if chapter_kit(a)]))
 def test_every_mutant_is_caught(assignment, course, references):
     references(assignment)
     from autograder.mistakes import load_or_build_fingerprints
@@ -91,7 +88,7 @@ def test_every_mutant_is_caught(assignment, course, references):
     assert not survivors, "mutants that kept full marks:\n" + "\n".join(survivors)
 
 
-@pytest.mark.parametrize("assignment", [a for a in chapters() if chapter_kit(a)])
+@pytest.mark.parametrize("assignment", per_chapter([a for a in chapters() if chapter_kit(a)]))
 def test_feedback_names_the_mistake_a_student_made(assignment, course, references, tmp_path_factory):
     """Each mistake student of the demo class finds its mistake's sentence in its feedback (for
     mistakes whose values are their own), and no feedback shows hidden values or source."""
@@ -137,7 +134,7 @@ print("RESULT " + json.dumps(Validator(config=cfg).validate(sys.argv[2])))
 """
 
 
-@pytest.mark.parametrize("assignment", chapters())
+@pytest.mark.parametrize("assignment", per_chapter(chapters()))
 def test_validate_and_grader_agree_on_visible_tests(assignment, course, references, tmp_path_factory):
     """nbgrader's Validate (the student's button) and the grader: same verdict on every visible test.
 

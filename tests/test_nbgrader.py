@@ -12,9 +12,8 @@ import pytest
 
 from autograder.demo import filled_release
 from autograder.notebook import SourceNotebook, is_solution, nbg, source_of
-from tests.conftest import ROOT, chapters
+from tests.conftest import ROOT, chapters, per_chapter
 
-pytestmark = pytest.mark.xdist_group("chapters")
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 
@@ -24,7 +23,7 @@ def _env(course, assignment):
     return env
 
 
-@pytest.mark.parametrize("assignment", chapters())
+@pytest.mark.parametrize("assignment", per_chapter(chapters()))
 def test_validate_passes_on_solutions_and_fails_every_test_on_release(assignment, course, references):
     references(assignment)
     for src in course.source_notebooks(assignment):
@@ -51,7 +50,10 @@ def test_validate_passes_on_solutions_and_fails_every_test_on_release(assignment
         assert "Success! The notebook does not pass any tests." in inv.stdout, inv.stdout[-3000:]
 
 
-@pytest.mark.parametrize("assignment", chapters())
+# nbgrader's own autograde on the course folder: the wiring is the same for every chapter (the
+# per-chapter part, hidden checks finding the reference records, is what validate above shows),
+# so one chapter carries it.
+@pytest.mark.parametrize("assignment", per_chapter(chapters()[:1]))
 def test_stock_autograde_gives_reference_full_and_blank_zero(assignment, course, references, tmp_path):
     references(assignment)
     root = tmp_path / "course"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from autograder.papermill_all import course_notebooks, declared_parameters, run_one
-from tests.conftest import ROOT
+from tests.conftest import ROOT, chapter_of, per_chapter
 
 NOTEBOOKS = course_notebooks(__import__("autograder.config", fromlist=["Course"]).Course(ROOT))
 
 
-@pytest.mark.xdist_group("chapters")
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT)) for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", per_chapter(NOTEBOOKS, chapter=chapter_of, ids=lambda p: str(p.relative_to(ROOT)))
+)
 def test_notebook_executes_with_ci_parameters(path, references, tmp_path):
     references.for_notebook(path)
     assert "seed" in declared_parameters(path), f"{path.name} has no parameters cell with a seed"
