@@ -39,10 +39,7 @@ _BN_BACKWARD_TORCH = """        xhat, inv_std, gamma = ctx.saved_tensors
         n = dout.shape[0]
         dbeta = dout.sum(dim=0)
         dgamma = (dout * xhat).sum(dim=0)
-        dxhat = dout * gamma
-        sum_dxhat = dxhat.sum(dim=0)
-        sum_dxhat_xhat = (dxhat * xhat).sum(dim=0)
-        dx = inv_std / n * (n * dxhat - sum_dxhat - xhat * sum_dxhat_xhat)
+        dx = (gamma * inv_std) * (dout - dbeta / n - xhat * (dgamma / n))
 """
 
 MUTANTS = [
@@ -185,14 +182,14 @@ MUTANTS = [
     # ------------------------------------------------------------------ batchnorm_backward
     Mutant(
         cell="batchnorm_backward",
-        old="n * dxhat - sum_dxhat - xhat",
-        new="n * dxhat - xhat",
+        old="(dout - dbeta / n - xhat * (dgamma / n))",
+        new="(dout - xhat * (dgamma / n))",
         why="My backward is missing the mean-of-gradient term (the path through the mean).",
     ),
     Mutant(
         cell="batchnorm_backward",
-        old=" - xhat * sum_dxhat_xhat)",
-        new=")",
+        old="(dout - dbeta / n - xhat * (dgamma / n))",
+        new="(dout - dbeta / n)",
         why="My backward is missing the term through the variance.",
     ),
     Mutant(
@@ -209,14 +206,14 @@ MUTANTS = [
     ),
     Mutant(
         cell="batchnorm_backward",
-        old="dxhat = dout * gamma",
-        new="dxhat = dout",
+        old="dx = (gamma * inv_std) * (",
+        new="dx = inv_std * (",
         why="I forgot that x_hat is multiplied by gamma.",
     ),
     Mutant(
         cell="batchnorm_backward",
-        old="dx = inv_std / n * (",
-        new="dx = inv_std * (",
+        old="(dout - dbeta / n - xhat * (dgamma / n))",
+        new="(dout - dbeta - xhat * dgamma)",
         why="I forgot the 1/N of the compact formula.",
     ),
     Mutant(
@@ -303,8 +300,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="BatchNormFunction",
-        old="n * dxhat - sum_dxhat - xhat",
-        new="n * dxhat - xhat",
+        old="(dout - dbeta / n - xhat * (dgamma / n))",
+        new="(dout - xhat * (dgamma / n))",
         why="My backward is missing the mean-of-gradient term.",
     ),
     Mutant(
