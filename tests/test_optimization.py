@@ -208,6 +208,8 @@ def test_plot_optimizer_curves_one_line_per_history():
 
 
 def test_race_explorer_builds_and_resets_learning_rates_per_surface(monkeypatch):
+    monkeypatch.delenv("COURSE_PLAIN_PROGRESS", raising=False)  # a live notebook: the explorer draws
+    monkeypatch.delenv("CI", raising=False)
     calls = []
 
     def fake_plot_race(**kwargs):
@@ -229,3 +231,12 @@ def test_race_explorer_builds_and_resets_learning_rates_per_surface(monkeypatch)
     assert calls[-1]["surface"] == "rosenbrock" and calls[-1]["lr"] == pytest.approx(ros.lr)
     assert calls[-1]["steps"] == ros.steps
     assert plt.get_fignums() == []
+
+
+def test_race_explorer_draws_nothing_in_a_batch_run(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_PLAIN_PROGRESS", "1")
+    calls = []
+    monkeypatch.setattr(opt, "plot_race", lambda **kw: calls.append(kw))
+    box = opt.race_explorer("saddle")
+    assert calls == [] and box.controls["surface"].value == "saddle"
+    assert "live notebook" in capsys.readouterr().out
