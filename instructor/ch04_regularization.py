@@ -39,7 +39,11 @@ _BN_BACKWARD_TORCH = """        xhat, inv_std, gamma = ctx.saved_tensors
         n = dout.shape[0]
         dbeta = dout.sum(dim=0)
         dgamma = (dout * xhat).sum(dim=0)
-        dx = (gamma * inv_std) * (dout - dbeta / n - xhat * (dgamma / n))
+        # dx = gamma / s * (dout - dbeta / n - xhat * dgamma / n), built in place
+        dx = xhat * (-dgamma / n)  # the path through the variance
+        dx += dout  # the direct path
+        dx -= dbeta / n  # the path through the mean
+        dx *= gamma * inv_std
 """
 
 MUTANTS = [
@@ -288,20 +292,20 @@ MUTANTS = [
     # ------------------------------------------------------------------ BatchNormFunction
     Mutant(
         cell="BatchNormFunction",
-        old="var = (xc * xc).mean(dim=0)",
+        old="var = (xhat * xhat).mean(dim=0)",
         new="var = x.var(dim=0)",
         why="I used x.var(dim=0), which is PyTorch's unbiased variance.",
     ),
     Mutant(
         cell="BatchNormFunction",
-        old="mu = x.mean(dim=0)\n        xc = x - mu\n        var = (xc * xc).mean(dim=0)",
-        new="mu = x.mean(dim=1, keepdim=True)\n        xc = x - mu\n        var = (xc * xc).mean(dim=1, keepdim=True)",
+        old="xhat = x - x.mean(dim=0)  # centred, a new tensor\n        var = (xhat * xhat).mean(dim=0)",
+        new="xhat = x - x.mean(dim=1, keepdim=True)\n        var = (xhat * xhat).mean(dim=1, keepdim=True)",
         why="I normalised over the feature dimension.",
     ),
     Mutant(
         cell="BatchNormFunction",
-        old="(dout - dbeta / n - xhat * (dgamma / n))",
-        new="(dout - xhat * (dgamma / n))",
+        old="        dx -= dbeta / n  # the path through the mean\n",
+        new="",
         why="My backward is missing the mean-of-gradient term.",
     ),
     Mutant(
@@ -309,6 +313,12 @@ MUTANTS = [
         old="dgamma = (dout * xhat).sum(dim=0)",
         new="dgamma = dout.sum(dim=0)",
         why="I forgot x_hat in dgamma.",
+    ),
+    Mutant(
+        cell="BatchNormFunction",
+        old="dx *= gamma * inv_std",
+        new="dx *= inv_std",
+        why="I forgot that x_hat is multiplied by gamma.",
     ),
     Mutant(
         cell="BatchNormFunction",
@@ -326,27 +336,27 @@ MUTANTS = [
     # ------------------------------------------------------------------ LayerNormFunction
     Mutant(
         cell="LayerNormFunction",
-        old="mu = x.mean(dim=-1, keepdim=True)\n        xc = x - mu\n        var = (xc * xc).mean(dim=-1, keepdim=True)",
-        new="mu = x.mean(dim=0, keepdim=True)\n        xc = x - mu\n        var = (xc * xc).mean(dim=0, keepdim=True)",
+        old="xhat = x - x.mean(dim=-1, keepdim=True)  # centred, a new tensor\n        var = (xhat * xhat).mean(dim=-1, keepdim=True)",
+        new="xhat = x - x.mean(dim=0, keepdim=True)\n        var = (xhat * xhat).mean(dim=0, keepdim=True)",
         why="I normalised over the batch dimension.",
     ),
     Mutant(
         cell="LayerNormFunction",
-        old="var = (xc * xc).mean(dim=-1, keepdim=True)",
+        old="var = (xhat * xhat).mean(dim=-1, keepdim=True)",
         new="var = x.var(dim=-1, keepdim=True)",
         why="I used x.var, PyTorch's unbiased variance.",
     ),
     Mutant(
         cell="LayerNormFunction",
-        old="d = dout.shape[-1]",
-        new="d = dout.shape[0]",
-        why="I divided by the batch size instead of the number of features.",
+        old="        dx -= dxhat.mean(dim=-1, keepdim=True)\n",
+        new="",
+        why="My layer norm backward is missing the mean-of-gradient term.",
     ),
     Mutant(
         cell="LayerNormFunction",
-        old="d * dxhat - sum_dxhat - xhat",
-        new="d * dxhat - xhat",
-        why="My layer norm backward is missing the mean-of-gradient term.",
+        old="dxhat = dout * gamma",
+        new="dxhat = dout",
+        why="I forgot gamma in the gradient of x_hat.",
     ),
 ]
 
