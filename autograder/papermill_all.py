@@ -50,6 +50,9 @@ def _coerce(value: str):
         return value
 
 
+PAPERMILL_CELL_TIMEOUT_S = 900
+
+
 def run_one(path: Path, out_dir: Path, params: dict) -> tuple[bool, float, str]:
     import papermill as pm
 
@@ -70,6 +73,12 @@ def run_one(path: Path, out_dir: Path, params: dict) -> tuple[bool, float, str]:
             km=km,
             cwd=str(path.parent),
             progress_bar=False,
+            # A cell that runs longer than this is a hang, not a slow run: fail it, do not wait forever.
+            execution_timeout=PAPERMILL_CELL_TIMEOUT_S,
+            # nbclient's stand-in for the Output widget re-sends each widget's drawing; with large
+            # figures it was seen to stall about one run in four. Batch runs keep the static
+            # figure of the cell before each explorer, so no comm handler is needed.
+            comm_open_handlers={},
         )
         return True, time.monotonic() - t0, ""
     except Exception as exc:  # noqa: BLE001 - report and go on with the other notebooks
