@@ -549,7 +549,8 @@ def test_outputs_are_escaped_and_never_start_a_formula(graded):
 
 def test_hidden_test_source_never_reaches_any_output(graded):
     out = graded["out"]
-    hidden_bits = ("scale_rows_hidden", "softmax_large_logits", "default_rng(2)", "1000.0, 1000.0", "LEAK")
+    # (the student's own answer, shown back to them, may say anything: only hidden source and inputs count)
+    hidden_bits = ("scale_rows_hidden", "softmax_large_logits", "default_rng(2)", "1000.0, 1000.0")
     for path in [
         out / "grades.csv",
         out / "summary.csv",
