@@ -64,6 +64,19 @@ def chapter_kit(assignment: str):
     return instructor.kit(assignment)
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every test starts and ends with no open matplotlib figure (figure functions must not leak)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
 @pytest.fixture(scope="session")
 def course() -> Course:
     return Course(ROOT)

@@ -8,23 +8,9 @@ import ipywidgets as w  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from course import attention  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _titled(fig):
-    assert isinstance(fig, Figure)
-    assert fig.axes
-    assert any(ax.get_title() for ax in fig.axes) or (fig._suptitle and fig._suptitle.get_text())
-    return fig
-
+from tests.figures import titled as _titled  # noqa: E402
 
 # --- the task ------------------------------------------------------------------------------------
 

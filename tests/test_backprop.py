@@ -15,13 +15,6 @@ from course.gradcheck import numerical_gradient, rel_error  # noqa: E402
 SMALL = {"width": 16, "n_samples": 32, "seed": 0}
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
 # --- numeric helpers -----------------------------------------------------------------------------
 
 

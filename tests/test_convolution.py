@@ -5,19 +5,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import ipywidgets as w  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from course import convolution as cv  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
 
 
 def _titles(fig):

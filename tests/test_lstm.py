@@ -11,13 +11,6 @@ import pytest  # noqa: E402
 from course import lstm  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
 def _labelled(fig):
     """Every axes has an x label and a y label (or image ticks), and the figure a title somewhere."""
     titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
