@@ -119,3 +119,17 @@ def perturbed_digits(seed: int, flatten: bool = True, noise: float = 0.05, split
     rng = np.random.default_rng(seed)
     X = np.clip(val.X + noise * rng.standard_normal(val.X.shape), 0.0, 1.0)
     return X, val.y
+
+
+def relu_mlp_predict(params: dict, X):
+    """The trusted forward pass of a ReLU MLP: affine - ReLU - ... - affine from W1, b1, W2, b2, ...
+    (weights (D, M), multiplying on the right); returns the argmax class of each row."""
+    import numpy as np
+
+    n_layers = sum(1 for k in params if k.startswith("W") and k[1:].isdigit())
+    h = X
+    for i in range(1, n_layers + 1):
+        h = h @ params[f"W{i}"] + params[f"b{i}"]
+        if i < n_layers:
+            h = np.maximum(h, 0.0)
+    return np.argmax(h, axis=1)

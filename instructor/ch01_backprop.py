@@ -9,9 +9,7 @@ gradient fail ``backward_problems``.
 
 from __future__ import annotations
 
-import numpy as np
-
-from instructor import Evaluator, Mutant, perturbed_digits
+from instructor import Evaluator, Mutant, perturbed_digits, relu_mlp_predict
 
 NOTEBOOK = "solutions/01_backprop/backprop.ipynb"
 
@@ -512,17 +510,6 @@ MUTANTS = [
 ]
 
 
-def _mlp_predict(params: dict, X: np.ndarray) -> np.ndarray:
-    """affine - ReLU - ... - affine from W1, b1, W2, b2, ... (weights (D, M), on the right)."""
-    n_layers = sum(1 for k in params if k.startswith("W"))
-    h = X
-    for i in range(1, n_layers + 1):
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < n_layers:
-            h = np.maximum(h, 0.0)
-    return np.argmax(h, axis=1)
-
-
 def _tiny_subset(seed: int):
     """The 50 training digits the notebook overfits (the same images whatever ``seed``)."""
     from course.backprop import digits_splits
@@ -549,25 +536,25 @@ def _fresh_spirals(seed: int):
 
 EVALUATORS = {
     "digits_mlp": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=perturbed_digits,
         describe="a ReLU MLP (W1, b1, W2, b2, ...) on the digits' test split with pixel noise",
         param_shapes={"W1": (64, None), "b1": (None,)},
     ),
     "digits_tiny_subset": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=_tiny_subset,
         describe="a ReLU MLP on the 50 training digits it was asked to memorise",
         param_shapes={"W1": (64, None), "b1": (None,)},
     ),
     "xor_mlp": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=_fresh_xor,
         describe="a ReLU MLP on fresh noisy XOR points",
         param_shapes={"W1": (2, None), "b1": (None,), "W2": (None, 2)},
     ),
     "spirals_mlp": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=_fresh_spirals,
         describe="a ReLU MLP on a fresh draw of the three spirals",
         param_shapes={"W1": (2, None), "b1": (None,)},

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from instructor import Evaluator, Mutant, perturbed_digits
+from instructor import Evaluator, Mutant, perturbed_digits, relu_mlp_predict
 
 NOTEBOOK = "solutions/02_softmax/softmax.ipynb"
 
@@ -224,12 +224,6 @@ def _linear_predict(params: dict, X: np.ndarray) -> np.ndarray:
     return np.argmax(X @ params["W"] + params["b"], axis=1)
 
 
-def _mlp_predict(params: dict, X: np.ndarray) -> np.ndarray:
-    """affine - ReLU - affine from W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)."""
-    hidden = np.maximum(X @ params["W1"] + params["b1"], 0.0)
-    return np.argmax(hidden @ params["W2"] + params["b2"], axis=1)
-
-
 EVALUATORS = {
     "digits_linear": Evaluator(
         predict=_linear_predict,
@@ -238,7 +232,7 @@ EVALUATORS = {
         param_shapes={"W": (64, 10), "b": (10,)},
     ),
     "digits_mlp": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=perturbed_digits,
         describe="a two-layer ReLU network (W1, b1, W2, b2) on the digits' validation split with pixel noise",
         param_shapes={"W1": (64, None), "b1": (None,), "W2": (None, 10), "b2": (10,)},

@@ -8,9 +8,7 @@ learning rate, ...).
 
 from __future__ import annotations
 
-import numpy as np
-
-from instructor import Evaluator, Mutant, perturbed_digits
+from instructor import Evaluator, Mutant, perturbed_digits, relu_mlp_predict
 
 NOTEBOOK = "solutions/03_optimization/optimization.ipynb"
 
@@ -432,15 +430,9 @@ MUTANTS = [
 ]
 
 
-def _mlp_predict(params: dict, X: np.ndarray) -> np.ndarray:
-    """affine - ReLU - affine from W1 (D, H), b1, W2 (H, C), b2 (weights on the right)."""
-    hidden = np.maximum(X @ params["W1"] + params["b1"], 0.0)
-    return np.argmax(hidden @ params["W2"] + params["b2"], axis=1)
-
-
 EVALUATORS = {
     "digits_mlp": Evaluator(
-        predict=_mlp_predict,
+        predict=relu_mlp_predict,
         data=perturbed_digits,
         describe="the two-layer ReLU MLP (W1, b1, W2, b2) on the digits' validation split with pixel noise",
         param_shapes={"W1": (64, None), "b1": (None,), "W2": (None, 10), "b2": (10,)},
