@@ -251,8 +251,8 @@ MUTANTS = [
     ),
     Mutant(
         cell="BCEWithLogitsFunction",
-        old="        logits, targets, e = ctx.saved_tensors\n",
-        new="        logits, targets, e = ctx.saved_tensors\n        logits = logits.detach().requires_grad_(True)\n",
+        old="        logits, targets = ctx.saved_tensors\n",
+        new="        logits, targets = ctx.saved_tensors\n        logits = logits.detach().requires_grad_(True)\n",
         why="I made a saved tensor require grad in backward, to let autograd help.",
     ),
     # ------------------------------------------------------------------ VAE
