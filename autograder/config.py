@@ -70,3 +70,6 @@ CPU_PER_WALL = 2  # CPU seconds allowed per second of wall budget
 BUDGET_FACTOR = 5.0
 BUDGET_MARGIN_S = 90.0
 BUDGET_CAP_S = 900.0
+# A submission whose grading raised (the grader's or the machine's failure, never the student's)
+# is graded this many times in all before it is reported as not graded.
+GRADING_ATTEMPTS = 2

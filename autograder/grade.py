@@ -31,6 +31,7 @@ from autograder.config import (
     BUDGET_MARGIN_S,
     CELL_TIMEOUT_S,
     CPU_PER_WALL,
+    GRADING_ATTEMPTS,
     MEMORY_BYTES,
     Course,
 )
@@ -511,14 +512,27 @@ class Grader:
                     except Exception as exc:  # noqa: BLE001
                         yield s, None, f"{type(exc).__name__}: {exc}"
             return
+        # An exception here is the grader's or the machine's failure (a kernel's or a student's
+        # failure is evidence, not an exception): such a submission is graded once more before it
+        # is reported as not graded, so a passing hiccup (a full process table, a slow start on a
+        # loaded machine) does not cost a student their grade.
         with cf.ThreadPoolExecutor(max_workers=max(1, self.opts.workers)) as pool:
-            futs = {pool.submit(run_submission, self.payload(s)): s for s in students}
-            for fut in cf.as_completed(futs):
-                s = futs[fut]
-                try:
-                    yield s, _json_roundtrip(fut.result()), None
-                except Exception as exc:  # noqa: BLE001
-                    yield s, None, f"{type(exc).__name__}: {exc}"
+            futs = {pool.submit(run_submission, self.payload(s)): (s, 1) for s in students}
+            while futs:
+                done, _ = cf.wait(futs, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    s, attempt = futs.pop(fut)
+                    try:
+                        evidence = _json_roundtrip(fut.result())
+                    except Exception as exc:  # noqa: BLE001
+                        err = f"{type(exc).__name__}: {str(exc)[:300]}"
+                        if attempt < GRADING_ATTEMPTS:
+                            self.log(f"  ! {s}: grading failed ({err}); grading again")
+                            futs[pool.submit(run_submission, self.payload(s))] = (s, attempt + 1)
+                        else:
+                            yield s, None, err
+                        continue
+                    yield s, evidence, None
 
 
 def notebook_view(release: dict, answers: dict, rows: list[dict], notebook: str) -> list[dict]:

@@ -64,7 +64,7 @@ def test_demo_class_through_the_cli(assignment, course, references, tmp_path_fac
     assert ref["flags"] == "", "the reference solution must not be flagged"
     assert float(summary["blank"]["score"]) == 0
     n, wrong = verify(subs, out)
-    assert n == len(made) and not wrong, wrong
+    assert n == len(made) and not wrong, (wrong, proc.stdout[-3000:] + proc.stderr[-3000:])
     assert (out / "report.html").exists() and (
         out / "feedback" / "reference" / assignment / "feedback.html"
     ).exists()

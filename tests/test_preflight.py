@@ -47,3 +47,42 @@ def test_the_sandbox_hides_the_grader_side_package(tmp_path):
     code = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('instructor') is None else 3)"
     res = run_sandboxed([sys.executable, "-c", code], work, Limits(wall_seconds=60), kernel_env())
     assert res.returncode == 0, "the mistake catalogues must be invisible to a submission"
+
+
+def test_a_grading_hiccup_is_retried_once_and_then_reported(tmp_path, monkeypatch):
+    """An exception from the worker is the grader's or the machine's failure: the student is graded
+    again once; a second failure is reported as "not graded" with the reason, and the class goes on."""
+    import csv
+
+    import autograder.grade as grade_mod
+
+    course = make_toy_course(tmp_path / "course")
+    release = load_release(course)
+    subs = tmp_path / "submitted"
+    for sid in ("alice", "bob", "carol"):
+        submission_from(
+            with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
+            subs / sid,
+        )
+    real = grade_mod.run_submission
+    calls: dict[str, int] = {}
+
+    def flaky(payload):
+        sid = payload["student"]
+        calls[sid] = calls.get(sid, 0) + 1
+        if sid == "alice" and calls[sid] == 1:
+            raise OSError("fork: resource temporarily unavailable")
+        if sid == "bob":
+            raise OSError("the machine is on fire")
+        return real(payload)
+
+    monkeypatch.setattr(grade_mod, "run_submission", flaky)
+    out = tmp_path / "out"
+    opts = GradeOptions(
+        assignment=ASSIGNMENT, submissions=subs, out=out, workers=2, progress_bar=False, preflight=False
+    )
+    result = Grader(course, opts).run()
+    assert calls == {"alice": 2, "bob": 2, "carol": 1}
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "summary.csv", encoding="utf-8"))}
+    assert rows["alice"]["score"] == rows["carol"]["score"] != ""
+    assert rows["bob"]["max_score"] == "" and "on fire" in result.errors["bob"]
