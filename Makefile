@@ -38,8 +38,8 @@ notebooks: records ## execute every lecture and solution notebook with papermill
 demo: assignments ## write a demo class (reference, blank, mutants) for ASSIGNMENT
 	$(PY) -m autograder demo-class $(ASSIGNMENT) --out $(SUBMISSIONS)
 
-grade: ## grade a class: make grade ASSIGNMENT=01_backprop SUBMISSIONS=dir WORKERS=2
-	$(PY) -m autograder grade $(ASSIGNMENT) --submissions $(SUBMISSIONS) --workers $(WORKERS)
+grade: ## grade a class: make grade ASSIGNMENT=01_backprop [SUBMISSIONS=dir] WORKERS=2 (no SUBMISSIONS: nbgrader's collected folder)
+	$(PY) -m autograder grade $(ASSIGNMENT) $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) --workers $(WORKERS)
 
 all: assignments notebooks ## the main job: generate, execute every notebook, grade a demo class of every assignment, print the tables
 	@for a in $$(ls solutions); do \

@@ -30,13 +30,21 @@ def _cmd_grade(args) -> int:
     course = Course.default()
     opts = GradeOptions(
         assignment=args.assignment,
-        submissions=Path(args.submissions).resolve(),
+        # Without --submissions, the course's nbgrader layout: what `nbgrader collect` gathered,
+        # autograded notebooks and gradebook where `nbgrader generate_feedback` and the formgrader
+        # look for them.
+        submissions=Path(args.submissions or course.nbgrader_submitted).resolve(),
         out=Path(args.out or course.data_dir / "graded" / args.assignment).resolve(),
+        autograded=Path(args.autograded).resolve()
+        if args.autograded
+        else (None if args.submissions else course.nbgrader_autograded),
         workers=args.workers,
         scheduler=args.scheduler,
         students=args.student or None,
         force=args.force or bool(args.student),
-        db_url=args.db_url or os.environ.get("AUTOGRADER_DB_URL"),
+        db_url=args.db_url
+        or os.environ.get("AUTOGRADER_DB_URL")
+        or (None if args.submissions else course.nbgrader_db_url),
         cell_timeout=args.cell_timeout,
         submission_timeout=args.timeout,
         memory_bytes=int(args.memory_gb * 1024**3),
@@ -118,7 +126,17 @@ def main(argv: list[str] | None = None) -> int:
 
     g = sub.add_parser("grade", help="grade a whole class (resumable)")
     g.add_argument("assignment")
-    g.add_argument("--submissions", required=True, help="folder with <student_id>/<ASSIGNMENT>/*.ipynb")
+    g.add_argument(
+        "--submissions",
+        help="folder with <student_id>/<ASSIGNMENT>/*.ipynb (default: .course-data/submitted, where "
+        "`nbgrader collect` puts them; then the autograded notebooks and the gradebook go where "
+        "nbgrader's generate_feedback, release_feedback and formgrader find them)",
+    )
+    g.add_argument(
+        "--autograded",
+        help="nbgrader's autograded folder to write (default: OUT/autograded with --submissions, "
+        "else .course-data/autograded)",
+    )
     g.add_argument("--out", help="output folder (default .course-data/graded/ASSIGNMENT)")
     g.add_argument(
         "--workers",
@@ -134,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     g.add_argument("--force", action="store_true", help="grade again even what is already graded")
     g.add_argument(
-        "--db-url", help="gradebook SQLAlchemy URL (default sqlite in --out); env AUTOGRADER_DB_URL"
+        "--db-url",
+        help="gradebook SQLAlchemy URL (default: sqlite in --out with --submissions, else nbgrader's "
+        ".course-data/gradebook.db); env AUTOGRADER_DB_URL",
     )
     g.add_argument(
         "--cell-timeout",

@@ -35,6 +35,21 @@ class Course:
     def reference_dir(self, assignment: str) -> Path:
         return self.data_dir / "reference" / assignment
 
+    # nbgrader's course layout (autograder/nbgrader_config.py says the same to nbgrader): where
+    # `nbgrader collect` puts submissions, where `generate_feedback` reads autograded notebooks,
+    # and the gradebook the formgrader opens.
+    @property
+    def nbgrader_submitted(self) -> Path:
+        return self.data_dir / "submitted"
+
+    @property
+    def nbgrader_autograded(self) -> Path:
+        return self.data_dir / "autograded"
+
+    @property
+    def nbgrader_db_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'gradebook.db'}"
+
     def assignments(self) -> list[str]:
         return sorted(p.name for p in self.source_dir.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import reference as ref_mod
+from autograder.autograded import write_autograded
 from autograder.compare import judge_notebook, test_cell_names, visible_check_names
 from autograder.config import (
     BUDGET_CAP_S,
@@ -61,6 +62,7 @@ class GradeOptions:
     progress_bar: bool = True
     preflight: bool = True  # grade the reference through the sandbox first (see Grader.preflight)
     name_mistakes: bool = True  # name a catalogued mistake in feedback when the values match it
+    autograded: Path | None = None  # nbgrader's autograded folder (default: OUT/autograded)
 
 
 @dataclass
@@ -440,6 +442,7 @@ class Grader:
             + (f"Dask scheduler {opts.scheduler}" if opts.scheduler else f"{opts.workers} local worker(s)")
         )
         gbw = GradebookWriter(opts.db_url or default_url(opts.out), opts.assignment, self.sources)
+        outside_exchange: list[str] = []  # no valid timestamp.txt/submission_secret.txt
         try:
             bar = _bar(len(pending), enabled=opts.progress_bar and not opts.quiet)
             for student, evidence, err in self._execute(pending):
@@ -451,6 +454,17 @@ class Grader:
                 try:  # one student's hostile values must never stop the class
                     res = self.judge(student, evidence, digests[student])
                     _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
+                    if write_autograded(
+                        opts.autograded or opts.out / "autograded",
+                        student,
+                        opts.assignment,
+                        res["view"],
+                        self.releases,
+                        opts.submissions / student / opts.assignment,
+                        read_submitted,
+                        res.get("submitted_at"),
+                    ):
+                        outside_exchange.append(student)
                     gbw.write(
                         student,
                         res["tests"],
@@ -488,6 +502,13 @@ class Grader:
                         )
         finally:
             gbw.close()
+        if outside_exchange:
+            self.log(
+                f"note: {len(outside_exchange)} submission(s) without nbgrader's timestamp.txt and "
+                "submission_secret.txt (not collected through nbgrader's exchange): `nbgrader "
+                "release_feedback` releases their feedback under a name they cannot fetch; send them "
+                f"{opts.out / 'feedback'}/<student>/{opts.assignment}/feedback.html instead"
+            )
         result.rows, result.summary = write_outputs(opts.out, opts.assignment, all_results, result.errors)
         return result
 
@@ -554,6 +575,8 @@ def notebook_view(release: dict, answers: dict, rows: list[dict], notebook: str)
             out.append({"kind": "markdown", "text": src})
         elif c.get("cell_type") == "code":
             out.append({"kind": "code", "text": src})
+        else:  # a raw cell: kept so that the view has one entry per release cell
+            out.append({"kind": "other", "text": ""})
     return out
 
 

@@ -111,6 +111,60 @@ def test_feedback_names_the_mistake_a_student_made(assignment, course, reference
             continue  # caught without values, or values shared with another mistake: not nameable
         html = (out / "feedback" / sid / assignment / "feedback.html").read_text(encoding="utf-8")
         assert _escaped(m.why) in html, f"{sid}: its feedback does not name {m.why!r}"
+    # No hidden check's source in any student's feedback or autograded notebook (nbgrader's
+    # generate_feedback renders the latter as it is).
+    hidden = hidden_check_lines(course, assignment)
+    assert hidden, "the chapter has no hidden checks"
+    graded = [sid for sid in made if (out / "results" / f"{sid}.json").exists()]
+    assert "reference" in graded and "blank" in graded
+    for sid in graded:
+        pages = [(out / "feedback" / sid / assignment / "feedback.html").read_text(encoding="utf-8")]
+        pages += [
+            p.read_text(encoding="utf-8") for p in (out / "autograded" / sid / assignment).glob("*.ipynb")
+        ]
+        assert len(pages) == 1 + len(course.source_notebooks(assignment)), (
+            f"{sid}: autograded notebooks missing"
+        )
+        for page in pages:
+            leaked = [
+                ln for ln in hidden if ln in page or _escaped(ln) in page or json.dumps(ln)[1:-1] in page
+            ]
+            assert not leaked, f"{sid}: hidden source in its feedback: {leaked[:2]}"
+    if assignment == chapters()[0]:  # nbgrader's own feedback renders the grader's output
+        fb = out / "nbgrader-feedback"
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "generate_feedback",
+                assignment,
+                f"--CourseDirectory.autograded_directory={out / 'autograded'}",
+                f"--CourseDirectory.feedback_directory={fb}",
+                f"--CourseDirectory.db_url=sqlite:///{out / 'gradebook.db'}",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert {p.parent.parent.name for p in fb.glob(f"*/{assignment}/*.html")} == set(graded)
+
+
+def hidden_check_lines(course, assignment) -> list[str]:
+    """The check calls of every hidden-test region of the chapter's source notebooks."""
+    from autograder.notebook import SourceNotebook, source_of
+
+    lines = []
+    for path in course.source_notebooks(assignment):
+        for cell in SourceNotebook.load(path).cells:
+            src = source_of(cell)
+            if "### BEGIN HIDDEN TESTS" not in src:
+                continue
+            region = src.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+            lines += [ln.strip() for ln in region.splitlines() if "check" in ln and '"' in ln]
+    return lines
 
 
 def _escaped(text: str) -> str:
