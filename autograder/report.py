@@ -155,7 +155,7 @@ def _markdown(text: str) -> str:
     try:
         import mistune
 
-        return mistune.create_markdown(escape=True)(text)
+        return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
     except Exception:  # noqa: BLE001 - plain text is a fine fallback
         return f"<pre>{_esc(text)}</pre>"
 
