@@ -19,15 +19,16 @@ Contents:
   mixture, over training steps;
 * ``generator_loss_curves``, ``plot_generator_losses``: the saturating and the non-saturating
   generator loss and their gradients as functions of the discriminator's logit;
-* ``optimal_discriminator``, ``plot_optimal_discriminator``, ``optimal_discriminator_explorer``:
-  D* = p_data / (p_data + p_g) in 1-D;
+* ``optimal_discriminator``, ``plot_optimal_discriminator``: D* = p_data / (p_data + p_g) in 1-D
+  (the lecture wraps the figure in ``course.widgets.interactive`` itself);
 * ``plot_digits``, ``plot_reconstructions``, ``plot_latent_map``, ``plot_latent_grid``,
   ``plot_latent_walk``, ``latent_walk_explorer``: a VAE's digits and its 2-D latent space.
 
-The explorers draw only where someone can look: in a batch run (``COURSE_PLAIN_PROGRESS`` or
-``CI`` set: papermill, the test suite, the grader) their controls are built but nothing is drawn,
-and the static figure of the cell before each explorer holds the picture (drawings sent through
-the executor's Output-widget stand-in were seen to stall batch runs).
+The explorers draw only where someone can look (``viewer_only``): in a batch run
+(``COURSE_PLAIN_PROGRESS`` or ``CI`` set: papermill, the test suite, the grader) their controls
+are built but nothing is drawn, and the static figure of the cell before each explorer holds the
+picture (drawings sent through the executor's Output-widget stand-in were seen to stall batch
+runs).
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ __all__ = [
     "mode_counts",
     "modes_covered",
     "optimal_discriminator",
-    "optimal_discriminator_explorer",
     "plot_digits",
     "plot_gan_progress",
     "plot_generator_losses",
@@ -67,6 +67,7 @@ __all__ = [
     "plot_reconstructions",
     "quality_fraction",
     "sample_mixture",
+    "viewer_only",
 ]
 
 
@@ -75,8 +76,10 @@ def _no_viewer() -> bool:
     return bool(os.environ.get("COURSE_PLAIN_PROGRESS") or os.environ.get("CI"))
 
 
-def _live(fig_fn: Callable) -> Callable:
-    """``fig_fn`` for an explorer: draws with a viewer, says why not in a batch run."""
+def viewer_only(fig_fn: Callable) -> Callable:
+    """``fig_fn`` for an explorer (``course.widgets.interactive(viewer_only(fig_fn), ...)``): it
+    draws with a viewer; in a batch run it raises ``ValueError``, which ``interactive`` prints as
+    one line instead of drawing."""
 
     def draw(**kwargs):
         if _no_viewer():
@@ -272,7 +275,7 @@ def gan_explorer(snapshots: Mapping[str, Sequence]):
     steps = [int(s) for s, _ in snapshots[names[0]]]
     delta = steps[1] - steps[0] if len(steps) > 1 else 1
     return interactive(
-        _live(plot_gan_progress),
+        viewer_only(plot_gan_progress),
         snapshots=snapshots,
         step=w.IntSlider(
             value=steps[-1],
@@ -370,40 +373,13 @@ def plot_optimal_discriminator(gen_mean: float = 2.0, gen_std: float = 1.0, data
     ax2.set_ylim(-0.02, 1.02)
     ax2.set_ylabel(r"$D^*(x) = p_\mathrm{data} / (p_\mathrm{data} + p_g)$", color="tab:blue")
     lines = ax.get_lines() + ax2.get_lines()[:1]
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="center left", fontsize=9)
+    # outside the axes, to the right: wherever the sliders put p_g, no curve is hidden
+    ax.legend(
+        lines, [ln.get_label() for ln in lines], loc="upper left", bbox_to_anchor=(1.14, 1.0), fontsize=9
+    )
     ax.set_title(f"The optimal discriminator for $p_g = N({gen_mean:g}, {gen_std:g}^2)$")
     fig.tight_layout()
     return fig
-
-
-def optimal_discriminator_explorer(gen_mean: float = 2.0, gen_std: float = 1.0):
-    """Sliders for the generator's mean and standard deviation around :func:`plot_optimal_discriminator`."""
-    import ipywidgets as w
-
-    from course.widgets import interactive
-
-    style = {"description_width": "initial"}
-    return interactive(
-        _live(plot_optimal_discriminator),
-        gen_mean=w.FloatSlider(
-            value=gen_mean,
-            min=-3.0,
-            max=5.0,
-            step=0.1,
-            description="generator mean",
-            continuous_update=False,
-            style=style,
-        ),
-        gen_std=w.FloatSlider(
-            value=gen_std,
-            min=0.2,
-            max=3.0,
-            step=0.1,
-            description="generator std",
-            continuous_update=False,
-            style=style,
-        ),
-    )
 
 
 # --------------------------------------------------------------------------- VAE figures
@@ -560,7 +536,7 @@ def latent_walk_explorer(decode: Callable, codes=None, labels=None, extent: floa
         )
 
     return interactive(
-        _live(plot_latent_walk),
+        viewer_only(plot_latent_walk),
         decode=decode,
         z1=slider("z1"),
         z2=slider("z2"),

@@ -145,7 +145,7 @@ def test_gan_explorer_builds_and_redraws(monkeypatch):
 
 
 def test_explorers_draw_only_with_a_viewer(monkeypatch):
-    draw = G._live(lambda **kw: kw)
+    draw = G.viewer_only(lambda **kw: kw)
     monkeypatch.setenv("COURSE_PLAIN_PROGRESS", "1")
     with pytest.raises(ValueError, match="live notebook"):
         draw(a=1)
@@ -154,13 +154,32 @@ def test_explorers_draw_only_with_a_viewer(monkeypatch):
     assert draw(a=1) == {"a": 1}
 
 
-def test_optimal_discriminator_explorer_builds(monkeypatch):
-    box = G.optimal_discriminator_explorer()
+def test_optimal_discriminator_explorer_as_the_lecture_builds_it(monkeypatch, capsys):
+    """The lecture's D* cell: interactive(viewer_only(plot_optimal_discriminator), sliders)."""
+    import ipywidgets as w
+
+    from course.widgets import interactive
+
+    drawn = []
+
+    def fig_fn(**kw):
+        drawn.append(kw)
+        return G.plot_optimal_discriminator(**kw)
+
+    box = interactive(
+        G.viewer_only(fig_fn),
+        gen_mean=w.FloatSlider(value=2.0, min=-3.0, max=5.0, description="generator mean"),
+        gen_std=w.FloatSlider(value=1.0, min=0.2, max=3.0, description="generator std"),
+    )
     assert set(box.controls) == {"gen_mean", "gen_std"}
     assert all(c.description for c in box.controls.values())
+    box.controls["gen_mean"].value = 1.0  # a batch run (the test suite): nothing drawn, one line said
+    assert drawn == [] and "live notebook" in capsys.readouterr().out
     monkeypatch.delenv("COURSE_PLAIN_PROGRESS", raising=False)
     monkeypatch.delenv("CI", raising=False)
-    box.controls["gen_mean"].value = 0.5
+    box.controls["gen_mean"].value = -3.0  # with a viewer: drawn with the slider's values
+    box.controls["gen_std"].value = 0.2
+    assert drawn[-1] == {"gen_mean": -3.0, "gen_std": 0.2}
 
 
 def test_generator_loss_curves_are_the_losses_and_their_derivatives():
