@@ -149,6 +149,19 @@ class _Cgroup:
             with open(d / "cgroup.procs", "w") as fh:
                 fh.write(str(os.getpid()))
 
+    def oom_kills(self) -> int:
+        """OOM kills in this cgroup so far (a counter: a long-lived cgroup compares two readings)."""
+        d = self.dirs.get("memory")
+        if d is None:
+            return 0
+        try:
+            for line in (d / "memory.oom_control").read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def oom_killed(self) -> bool:
         d = self.dirs.get("memory")
         if d is None:

@@ -61,6 +61,55 @@ def kernel_env(threads: int | None = 1) -> dict[str, str]:
     return env
 
 
+_WARM_BROKEN: list[str] = []
+
+
+def warm_kernels_enabled() -> bool:
+    """Warm kernels (``autograder.zygote``): on where bubblewrap works, unless
+    ``AUTOGRADER_COLD_KERNELS=1`` (for comparisons) or they failed to start once in this process."""
+    return not os.environ.get("AUTOGRADER_COLD_KERNELS") and not _WARM_BROKEN and bwrap_works()
+
+
+def _warm_failed(exc: BaseException) -> None:
+    import warnings
+
+    _WARM_BROKEN.append(f"{type(exc).__name__}: {exc}")
+    warnings.warn(
+        f"warm kernels unavailable ({_WARM_BROKEN[0][:300]}); every submission starts its own kernel",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+
+def preload_modules(source: SourceNotebook) -> tuple[str, ...]:
+    """What the trusted source notebook imports, among the ``course`` modules and the packages
+    of ``autograder.zygote.PRELOADABLE``: the warm kernel imports them once."""
+    import ast
+
+    from autograder.zygote import PRELOADABLE
+
+    mods: set[str] = set()
+    for cell in source.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse(source_of(cell))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+                if node.module == "course":
+                    names = [f"course.{a.name}" for a in node.names]
+            for name in names:
+                if name.startswith("course.") or name.split(".")[0] in PRELOADABLE:
+                    mods.add(name)
+    return tuple(sorted(mods))
+
+
 def executor_argv(cell_timeout: int) -> list[str]:
     """The command that executes ``graded.ipynb`` in the current folder (see autograder.execute)."""
     return [
@@ -281,16 +330,31 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
     abort = threading.Event()
     abort.reason = f"the scratch folder grew past its quota of {limits.scratch_bytes // 1024**2} MiB"
     scratch.on_exceed = abort.set
-    run = run_sandboxed(
-        executor_argv(payload.get("cell_timeout", CELL_TIMEOUT_S)),
-        work,
-        limits,
-        kernel_env(threads=payload.get("threads", 1)),
-        extra_ro=[PACKAGE_DIR, PACKAGE_DIR.parent / "course"],
-        isolate=isolate,
-        stdout_path=None,
-        abort=abort,
-    )
+    env = kernel_env(threads=payload.get("threads", 1))
+    extra_ro = [PACKAGE_DIR, PACKAGE_DIR.parent / "course"]
+    cell_timeout = payload.get("cell_timeout", CELL_TIMEOUT_S)
+    run = None
+    if isolate and warm_kernels_enabled():
+        from autograder.zygote import zygote_for
+
+        try:
+            zygote = zygote_for(preload_modules(source), env, extra_ro, limits)
+            run, disk_full = zygote.run(work, limits, cell_timeout, env)
+            if disk_full:
+                abort.set()
+        except (OSError, RuntimeError) as exc:  # no warm kernel here: the cold path below
+            _warm_failed(exc)
+    if run is None:
+        run = run_sandboxed(
+            executor_argv(cell_timeout),
+            work,
+            limits,
+            env,
+            extra_ro=extra_ro,
+            isolate=isolate,
+            stdout_path=None,
+            abort=abort,
+        )
     notes = list(run.notes)
     res["records"] = read_records(work / "records.jsonl", notes)
     progress = read_progress(work / "progress.jsonl", notes)
@@ -298,7 +362,7 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
         "returncode": run.returncode,
         "timed_out": run.timed_out,
         "memory_killed": run.memory_killed,
-        "disk_full": scratch.full(),
+        "disk_full": scratch.full() or abort.is_set(),
         "seconds": round(run.wall_seconds, 2),
         "isolation": run.isolation,
         "scratch": scratch.enforcement,

@@ -1,0 +1,144 @@
+"""Warm kernels (autograder/zygote.py): one pre-imported zygote grades a whole class, and no student
+reaches the next one, the zygote or the other students' slots.
+
+Students are graded one after another by ONE zygote (one worker): a polluter leaves traces
+everywhere it can write (files in /tmp, /sandbox, /dev/shm; attributes on numpy and on the
+course's modules; the environment), a killer signals every process it can see and looks for
+the zygote's slots and memory, and a victim after them scores full marks only if it sees no trace
+of either. The whole attack suite (tests/test_attacks.py) runs on the warm path as well.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from autograder.grade import GradeOptions, Grader
+from autograder.sandbox import bwrap_works
+from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
+
+SOFTMAX_OK = (
+    "def row_softmax(z):\n    z = z - z.max(axis=1, keepdims=True)\n    e = np.exp(z)\n"
+    "    return e / e.sum(axis=1, keepdims=True)\n"
+)
+POLLUTER = """import os
+import numpy as np
+import course.checks
+for path in ("/tmp/polluted", "/sandbox/polluted", "/dev/shm/polluted", "/slots/polluted"):
+    try:
+        with open(path, "w") as fh:
+            fh.write("x")
+    except OSError:
+        pass
+np.polluted = True
+course.checks.polluted = True
+os.environ["POLLUTED"] = "1"
+def scale_rows(x, w):
+    return x * w[:, None]
+"""
+# Sees no slot and no other process's environment, or scores zero on scale_rows.
+KILLER_SCALE = """import os
+me = os.readlink("/proc/self")
+others = [p for p in os.listdir("/proc") if p.isdigit() and p != me]
+leaks = []
+for p in others:
+    try:
+        with open(f"/proc/{p}/environ", "rb") as fh:
+            leaks.append(fh.read(1))
+    except OSError:
+        pass
+slots = os.listdir("/slots") if os.path.isdir("/slots") else []
+clean = not leaks and not slots
+def scale_rows(x, w):
+    return x * w[:, None] if clean else 0 * x
+"""
+KILLER_SOFTMAX = (
+    """import os, signal
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            os.kill(int(p), signal.SIGKILL)
+        except OSError:
+            pass
+"""
+    + SOFTMAX_OK
+)
+VICTIM = """import os
+import numpy as np
+import course.checks
+seen = [p for p in ("/tmp/polluted", "/sandbox/polluted", "/dev/shm/polluted") if os.path.exists(p)]
+seen += [m for m in ("np", "course") if "polluted" in dir(np if m == "np" else course.checks)]
+seen += ["env"] if "POLLUTED" in os.environ else []
+def scale_rows(x, w):
+    return x * w[:, None] if not seen else 0 * x
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    if not bwrap_works():
+        pytest.fail("bubblewrap must work here: make setup installs it")
+    import autograder.zygote as zygote_mod
+
+    tmp = tmp_path_factory.mktemp("warm")
+    course = make_toy_course(tmp / "course")
+    release = load_release(course)
+    subs = tmp / "submitted"
+    answers = {
+        "a_polluter": (POLLUTER, SOFTMAX_OK),
+        "b_killer": (KILLER_SCALE, KILLER_SOFTMAX),
+        "c_victim": (VICTIM, SOFTMAX_OK),
+        "d_victim": (VICTIM, SOFTMAX_OK),
+    }
+    for sid, (scale, softmax) in answers.items():
+        submission_from(
+            with_answer(with_answer(release, "scale_rows", scale), "row_softmax", softmax), subs / sid
+        )
+    starts = []
+    real_init = zygote_mod.Zygote.__init__
+
+    def counting_init(self, *a, **k):
+        starts.append(1)
+        real_init(self, *a, **k)
+
+    zygote_mod.Zygote.__init__ = counting_init
+    try:
+        opts = GradeOptions(
+            assignment=ASSIGNMENT,
+            submissions=subs,
+            out=tmp / "out",
+            workers=1,
+            progress_bar=False,
+            preflight=False,
+        )
+        Grader(course, opts).run()
+    finally:
+        zygote_mod.Zygote.__init__ = real_init
+    rows = {}
+    for r in csv.DictReader(open(tmp / "out" / "grades.csv", encoding="utf-8")):
+        rows.setdefault(r["student_id"], {})[r["test_id"]] = r
+    summary = {
+        r["student_id"]: r for r in csv.DictReader(open(tmp / "out" / "summary.csv", encoding="utf-8"))
+    }
+    return {"rows": rows, "summary": summary, "starts": len(starts), "out": tmp / "out"}
+
+
+def test_one_zygote_grades_the_whole_class(graded):
+    import json
+
+    assert graded["starts"] == 1, "the zygote must survive every student (one start for the class)"
+    runs = [json.loads(p.read_text())["run"]["toy"] for p in (graded["out"] / "results").glob("*.json")]
+    assert len(runs) == 4 and all(r["isolation"] == "bwrap+warm" for r in runs), runs
+
+
+def test_nothing_of_one_student_reaches_the_next(graded):
+    for sid in ("c_victim", "d_victim"):
+        assert graded["summary"][sid]["score"] == "6", (sid, graded["rows"][sid])
+
+
+def test_a_student_sees_no_slot_and_no_other_process(graded):
+    rows = graded["rows"]["b_killer"]
+    assert rows["test_scale_rows"]["status"] == "passed", rows["test_scale_rows"]
+    # it killed what it could see: its own namespace (its kernel), not the zygote
+    assert rows["test_row_softmax"]["status"] == "crash", rows["test_row_softmax"]
