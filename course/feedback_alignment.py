@@ -196,11 +196,11 @@ def plot_rule_runs(runs: Mapping, rule: str = "fa", depth: int = 2):
     """A rule at a depth: accuracy curves (left) and the alignment angle of each hidden layer (right).
 
     ``runs`` maps ``(rule, depth)`` to ``{"val accuracy": [...], "angles": (epochs, depth)}``:
-    the validation accuracy and, for each hidden layer ``l = 1 .. depth``, the angle in degrees
+    the held-out accuracy and, for each hidden layer ``l = 1 .. depth``, the angle in degrees
     between the rule's update of ``W_l`` and the true gradient, both recorded before training
-    (epoch 0) and after every epoch. The left panel draws every rule recorded at that depth,
-    the chosen one thicker; the right panel the chosen rule's angles, with 90 degrees (an update
-    orthogonal to the gradient) dashed.
+    (epoch 0) and after every epoch. The left panel draws the accuracy of every rule recorded at
+    that depth after each epoch (the chosen rule thicker); the right panel the chosen rule's
+    angles from epoch 0 on, with 90 degrees (an update orthogonal to the gradient) dashed.
     """
     rules, depths = _check_runs(runs)
     if (rule, depth) not in runs:
@@ -212,8 +212,8 @@ def plot_rule_runs(runs: Mapping, rule: str = "fa", depth: int = 2):
         acc = np.asarray(runs[(r, depth)]["val accuracy"], dtype=float)
         chosen = r == rule
         ax_acc.plot(
-            np.arange(len(acc)),
-            acc,
+            np.arange(1, len(acc)),
+            acc[1:],
             color=_RULE_COLORS.get(r),
             lw=3.0 if chosen else 1.3,
             alpha=1.0 if chosen else 0.75,
@@ -221,12 +221,13 @@ def plot_rule_runs(runs: Mapping, rule: str = "fa", depth: int = 2):
             ms=3,
             label=f"{RULE_LABELS.get(r, r)}: {acc[-1]:.3f}",
         )
-    ax_acc.set_title(f"Validation accuracy, {depth} hidden layer{'s' if depth > 1 else ''}")
+    ax_acc.set_title(f"Held-out accuracy, {depth} hidden layer{'s' if depth > 1 else ''}")
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy on held-out digits")
-    finals = [np.asarray(runs[(r, depth)]["val accuracy"], float) for r in rules if (r, depth) in runs]
-    low = min(float(np.nanmin(a[1:] if len(a) > 1 else a)) for a in finals)
+    finals = [np.asarray(runs[(r, depth)]["val accuracy"], float)[1:] for r in rules if (r, depth) in runs]
+    low = min((float(np.nanmin(a)) for a in finals if len(a)), default=0.0)
     ax_acc.set_ylim(max(0.0, low - 0.03), 1.0)
+    ax_acc.set_xlim(0, max(len(a) for a in finals) + 0.5)
     ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.grid(alpha=0.3)
     ax_acc.legend(loc="lower right", fontsize=8)
@@ -246,7 +247,7 @@ def plot_rule_runs(runs: Mapping, rule: str = "fa", depth: int = 2):
         )
     ax_ang.axhline(90, color="0.4", ls="--", lw=1, label="90°: orthogonal to the gradient")
     ax_ang.set_ylim(-3, 100)
-    ax_ang.set_title(f"{RULE_LABELS.get(rule, rule)}: angle between its update and the gradient")
+    ax_ang.set_title(f"{rule.upper()}: angle between each layer's update and the gradient")
     ax_ang.set_xlabel("epoch")
     ax_ang.set_ylabel("angle (degrees)")
     ax_ang.xaxis.set_major_locator(MaxNLocator(integer=True))
