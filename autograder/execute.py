@@ -127,7 +127,14 @@ def run(nb_path: Path, outdir: Path, cell_timeout: int) -> int:
                 )
             else:
                 status = CellStatus.ERROR.value
-            log(event="end", index=index, status=status, error=err, truncated=index in client.truncated)
+            log(
+                event="end",
+                index=index,
+                status=status,
+                error=err,
+                truncated=index in client.truncated,
+                seconds=round(time.monotonic() - started, 3),
+            )
     shutdown(km)
     nbformat.write(nb, outdir / "executed.ipynb")
     log(event="done")

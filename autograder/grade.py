@@ -400,6 +400,14 @@ class Grader:
 
     # ---------------------------------------------------------------- the class
     def run(self) -> ClassResult:
+        from autograder import zygote
+
+        try:
+            return self._run()
+        finally:
+            zygote.close_all()  # the warm kernels of this class
+
+    def _run(self) -> ClassResult:
         from autograder.gradebook import GradebookWriter, default_url
         from autograder.report import write_outputs
 
@@ -434,6 +442,14 @@ class Grader:
                     result.skipped.append(s)
                     continue
             pending.append(s)
+        if pending and opts.isolate and not opts.scheduler:
+            from autograder.sandbox import Limits
+            from autograder.worker import prestart_warm
+
+            # warm kernels start importing now, while the preflight runs
+            prestart_warm(
+                self.sources, Limits(memory_bytes=int(opts.memory_bytes)), min(opts.workers, len(pending))
+            )
         if pending and opts.preflight:
             self.preflight()
         self.log(
@@ -452,7 +468,9 @@ class Grader:
                     bar.update(1)
                     continue
                 try:  # one student's hostile values must never stop the class
+                    t_judge = time.monotonic()
                     res = self.judge(student, evidence, digests[student])
+                    res["judge_seconds"] = round(time.monotonic() - t_judge, 3)
                     _atomic_write(results_dir / f"{student}.json", json.dumps(res, indent=1))
                     if write_autograded(
                         opts.autograded or opts.out / "autograded",

@@ -392,6 +392,7 @@ def run_cells(nb_path: str, progress_path: str, cell_timeout: int) -> None:
         if cell.cell_type != "code":
             continue
         log(event="start", index=index)
+        started = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, float(cell_timeout))
         try:
             result = shell.run_cell(cell.source, store_history=False, silent=False)
@@ -411,7 +412,14 @@ def run_cells(nb_path: str, progress_path: str, cell_timeout: int) -> None:
             )
         else:
             status, error = CellStatus.ERROR.value, {"ename": type(err).__name__[:200], "evalue": ""}
-        log(event="end", index=index, status=status, error=error, truncated=False)
+        log(
+            event="end",
+            index=index,
+            status=status,
+            error=error,
+            truncated=False,
+            seconds=round(time.monotonic() - started, 3),
+        )
         plt = sys.modules.get("matplotlib.pyplot")
         if plt is not None:  # the inline backend closes a cell's figures too
             plt.close("all")
@@ -421,9 +429,11 @@ def run_cells(nb_path: str, progress_path: str, cell_timeout: int) -> None:
 
 # ---------------------------------------------------------------------------- the grader's side
 class Zygote:
-    """One warm zygote (grader side): started on first use, reused for every job of its thread."""
+    """One warm zygote (grader side): a bubblewrap sandbox running :func:`serve`, one job at a time."""
 
-    def __init__(self, preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits):
+    def __init__(
+        self, preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits, wait: bool = True
+    ):
         import tempfile
 
         from autograder.sandbox import _Cgroup, _system_binds, bwrap_path, python_binds
@@ -475,11 +485,22 @@ class Zygote:
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             preexec_fn=preexec,
         )
+        self.ready = False
+        self.started_at = time.monotonic()
+        self.start_seconds: float | None = None
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait for the zygote's imports (once); RuntimeError if it does not come up."""
+        if self.ready:
+            return
         hello = self._read_line(ZYGOTE_START_S)
         if not hello or not hello.get("ready"):
-            self.close()
             raise RuntimeError(f"the warm kernel did not start: {hello}")
         self.loaded = hello.get("loaded", [])
+        self.start_seconds = time.monotonic() - self.started_at
+        self.ready = True
 
     def _read_line(self, timeout: float) -> dict | None:
         out = self.proc.stdout
@@ -583,28 +604,70 @@ class Zygote:
 ZYGOTE_BASE_BYTES = 1024**3  # the zygote's own imports, above the per-student memory limit
 ZYGOTE_START_S = 180.0
 
-_local = threading.local()
+# Idle zygotes, shared by the grader's threads: a zygote serves one job at a time, and any thread
+# may take an idle one (the preflight's zygote goes on to grade the class).
+_lock = threading.Lock()
+_idle: dict[tuple, list[Zygote]] = {}
 
 
-def zygote_for(preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits) -> Zygote:
-    """This thread's zygote for ``preload`` (started, or restarted after a death)."""
-    z = getattr(_local, "zygote", None)
-    key = (preload, tuple(sorted(env.items())), int(limits.memory_bytes), int(limits.max_processes))
-    if z is not None and (z.key != key or not z.alive()):
-        z.close()
-        z = None
-    if z is None:
-        z = Zygote(preload, env, extra_ro, limits)
+def _key(preload: tuple[str, ...], env: dict[str, str], limits) -> tuple:
+    return (preload, tuple(sorted(env.items())), int(limits.memory_bytes), int(limits.max_processes))
+
+
+def prestart(n: int, preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits) -> None:
+    """Start ``n`` zygotes now (their imports run while the grader prepares) and leave them idle.
+
+    Call from a thread that lives as long as the class run: bubblewrap's ``--die-with-parent``
+    ends a sandbox when the thread that started it ends."""
+    key = _key(preload, env, limits)
+    with _lock:
+        have = len(_idle.get(key, []))
+    for _ in range(max(0, n - have)):
+        z = Zygote(preload, env, extra_ro, limits, wait=False)
         z.key = key
-        _local.zygote = z
+        with _lock:
+            _idle.setdefault(key, []).append(z)
+
+
+def acquire(preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits) -> Zygote:
+    """An idle, ready zygote for this notebook (started if none is idle)."""
+    key = _key(preload, env, limits)
+    z = None
+    with _lock:
+        pool = _idle.get(key, [])
+        while pool and z is None:
+            cand = pool.pop(0)
+            if cand.alive():
+                z = cand
+            else:
+                cand.close()
+    if z is None:
+        z = Zygote(preload, env, extra_ro, limits, wait=False)
+        z.key = key
+    try:
+        z.wait_ready()
+    except RuntimeError:
+        z.close()
+        raise
     return z
 
 
-def close_thread_zygote() -> None:
-    z = getattr(_local, "zygote", None)
-    if z is not None:
+def release(z: Zygote) -> None:
+    if z.alive():
+        with _lock:
+            _idle.setdefault(z.key, []).append(z)
+    else:
         z.close()
-        _local.zygote = None
+
+
+def close_all() -> None:
+    """Stop every idle zygote (the end of a class run)."""
+    with _lock:
+        pools = list(_idle.values())
+        _idle.clear()
+    for pool in pools:
+        for z in pool:
+            z.close()
 
 
 def main(argv: list[str] | None = None) -> int:

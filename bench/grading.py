@@ -7,7 +7,10 @@ with ``--quick``). The assignment is ``01_backprop`` when its source notebook an
 ``tests/toycourse.py`` (with two wrong answers added, the toy course has no mutant catalogue).
 
 Ours: ``python -m autograder grade`` (that is ``Grader(...).run()``) with 1 and 2 workers, into
-a fresh output folder each time. Theirs: ``nbgrader autograde ASSIGNMENT --force`` in a
+a fresh output folder each time, and once more with 1 worker and cold kernels
+(``AUTOGRADER_COLD_KERNELS=1``: a sandbox, an executor and a Jupyter kernel started per
+submission, as before ``autograder.zygote``). Each row's notes break one submission's time down
+(start, given cells, rest of the notebook, preparation, judging; see :func:`breakdown`). Theirs: ``nbgrader autograde ASSIGNMENT --force`` in a
 temporary course root made the nbgrader way (``solutions/`` copied, an ``nbgrader_config.py``
 loading ``autograder/nbgrader_config.py``, ``generate_assignment`` with the database, the
 submissions in ``.course-data/submitted/``), with the gradebook reset before each run. Both are
@@ -177,6 +180,28 @@ def _scores_nbgrader(nbg: Path, assignment: str) -> dict[str, float]:
     return res
 
 
+def breakdown(out: Path) -> str:
+    """Where one submission's time goes (medians over the class, from the results the grader
+    wrote): the start (sandbox and kernel start for a cold kernel; fork and namespaces for a warm
+    one), the given cells before the first answer (imports, data), the rest of the notebook, the
+    worker's preparation (assembly, static checks), and the grader's judging."""
+    start, setup, rest, prep, judge = [], [], [], [], []
+    for p in (out / "results").glob("*.json"):
+        res = json.loads(p.read_text(encoding="utf-8"))
+        for run in res.get("run", {}).values():
+            secs, cells = float(run.get("seconds", 0)), float(run.get("cells_seconds", 0))
+            start.append(max(0.0, secs - cells))
+            setup.append(float(run.get("setup_seconds", 0)))
+            rest.append(max(0.0, cells - float(run.get("setup_seconds", 0))))
+            prep.append(max(0.0, float(res.get("seconds", 0)) - secs))
+        judge.append(float(res.get("judge_seconds", 0)))
+    if not start:
+        return "no results"
+    parts = {"start": start, "given cells (imports, data)": setup, "rest of the notebook": rest}
+    parts |= {"preparation": prep, "judging": judge}
+    return ", ".join(f"{k} {median(v):.2f} s" for k, v in parts.items())
+
+
 def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
     from autograder import reference as ref_mod
     from autograder.sandbox import isolation_warning
@@ -211,15 +236,17 @@ def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
         runs = {"ours": 0, "nbgrader": 0}
         outs: dict[int, Path] = {}
 
-        def ours(workers: int, submissions: Path, tag: str):
+        env_cold = dict(env_ours, AUTOGRADER_COLD_KERNELS="1")
+
+        def ours(workers: int, submissions: Path, tag: str, cold: bool = False):
             def sample() -> float:
                 runs["ours"] += 1
-                out = work / f"out-{tag}-w{workers}-{runs['ours']}"
-                outs[workers] = out
-                log(f"grading: ours, {workers} worker(s), {tag} ...")
+                out = work / f"out-{tag}-w{workers}{'-cold' if cold else ''}-{runs['ours']}"
+                outs[("cold", workers) if cold else workers] = out
+                log(f"grading: ours, {workers} worker(s){', cold kernels' if cold else ''}, {tag} ...")
                 cmd = [py, "-m", "autograder", "grade", assignment, "--submissions", str(submissions)]
                 cmd += ["--out", str(out), "--workers", str(workers), "--quiet", "--no-progress"]
-                secs = _run(cmd, root, env_ours, f"our grader ({workers} workers)")
+                secs = _run(cmd, root, env_cold if cold else env_ours, f"our grader ({workers} workers)")
                 log(f"grading: ours, {workers} worker(s): {secs:.1f} s")
                 return secs
 
@@ -257,6 +284,7 @@ def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
                 "ours-1": ours(1, subs, "timed"),
                 "nbgrader": theirs(nbg, overrides, "timed"),
                 "ours-2": ours(2, subs, "timed"),
+                "ours-1-cold": ours(1, subs, "timed", cold=True),
             },
             reps=reps,
             warmup=0,
@@ -266,10 +294,11 @@ def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
         sc_nbg = _scores_nbgrader(nbg, assignment)
         iso = isolation_warning()
         rows = []
-        for workers in (1, 2):
+        for workers in (1, 2, "1-cold"):
+            key = ("cold", 1) if workers == "1-cold" else workers
             t = median(samples[f"ours-{workers}"])
             rate = n / t * 60
-            sc = _scores_ours(outs[workers])
+            sc = _scores_ours(outs[key])
             agree = [s for s in students if s in sc and s in sc_nbg and abs(sc[s] - sc_nbg[s]) < 1e-9]
             differ = [f"{s}: ours {sc.get(s)}, nbgrader {sc_nbg.get(s)}" for s in students if s not in agree]
             notes = (
@@ -287,11 +316,17 @@ def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
                     else ""
                 )
                 + (f"; sandbox warning: {iso}" if iso else "")
+                + "; per submission (medians): "
+                + breakdown(outs[key])
             )
             rows.append(
                 Row(
                     group="grading",
-                    what=f"grading throughput: our grader ({workers} worker{'s' if workers > 1 else ''}) vs nbgrader autograde",
+                    what=(
+                        "grading throughput: our grader, cold kernels as before warm kernels (1 worker) vs nbgrader autograde"
+                        if workers == "1-cold"
+                        else f"grading throughput: our grader ({workers} worker{'s' if workers > 1 else ''}) vs nbgrader autograde"
+                    ),
                     size=f"{n} submissions of {label}",
                     ours=f"{rate:.1f} subs/min",
                     theirs=f"{rate_nbg:.1f} subs/min",
