@@ -52,7 +52,8 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 32, 4096, 16384, 1 << 18
-MS_RDONLY = 1
+MS_RDONLY, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1, 8, 1024, 2048, 1 << 21
+ST_RELATIME = 4096  # statvfs's flag for relatime (the mount flag is MS_RELATIME)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 
 SLOTS = "/slots"  # the zygote sandbox's view of the grader's slot folder
@@ -92,6 +93,16 @@ def _mount(src: str, dst: str, fstype: str | None, flags: int, data: str | None 
         ),
         f"mount {dst}",
     )  # fmt: skip
+
+
+def _remount_read_only(path: str) -> None:
+    """Make the mount at ``path`` read-only, keeping its other flags (a user namespace may add
+    flags to a mount it inherited, never clear them)."""
+    st = os.statvfs(path)
+    keep = st.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    if st.f_flag & ST_RELATIME:
+        keep |= MS_RELATIME
+    _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -190,6 +201,11 @@ def _intermediate(job: dict, slot: str, report_fd: int) -> int:
     _unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)
     _map_ids(INNER_UID, uid, gid)
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    # bubblewrap's own root and /dev are writable tmpfs folders that the zygote keeps from one
+    # student to the next: read-only for this one (fresh tmpfs folders go on top where writing is
+    # expected)
+    _remount_read_only("/")
+    _remount_read_only("/dev")
     quota = int(job["scratch_bytes"])
     _mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV, f"size={quota},mode=0755")
     _mount("tmpfs", SLOTS, "tmpfs", MS_NOSUID | MS_NODEV, "size=4096,mode=0555")  # other slots hidden

@@ -25,9 +25,20 @@ SOFTMAX_OK = (
 POLLUTER = """import os
 import numpy as np
 import course.checks
-for path in ("/tmp/polluted", "/sandbox/polluted", "/dev/shm/polluted", "/slots/polluted"):
+def folders(top, depth):
+    out = [top]
+    if depth:
+        try:
+            subs = sorted(e.path for e in os.scandir(top) if e.is_dir(follow_symlinks=False))
+        except OSError:
+            subs = []
+        for sub in subs:
+            if sub not in ("/proc", "/sys"):
+                out += folders(sub, depth - 1)
+    return out
+for folder in folders("/", 3):  # a trace in every folder it can write to
     try:
-        with open(path, "w") as fh:
+        with open(os.path.join(folder, "polluted_by_a"), "w") as fh:
             fh.write("x")
     except OSError:
         pass
@@ -67,7 +78,18 @@ for p in os.listdir("/proc"):
 VICTIM = """import os
 import numpy as np
 import course.checks
-seen = [p for p in ("/tmp/polluted", "/sandbox/polluted", "/dev/shm/polluted") if os.path.exists(p)]
+def folders(top, depth):
+    out = [top]
+    if depth:
+        try:
+            subs = sorted(e.path for e in os.scandir(top) if e.is_dir(follow_symlinks=False))
+        except OSError:
+            subs = []
+        for sub in subs:
+            if sub not in ("/proc", "/sys"):
+                out += folders(sub, depth - 1)
+    return out
+seen = [f for f in folders("/", 3) if os.path.exists(os.path.join(f, "polluted_by_a"))]
 seen += [m for m in ("np", "course") if "polluted" in dir(np if m == "np" else course.checks)]
 seen += ["env"] if "POLLUTED" in os.environ else []
 def scale_rows(x, w):
