@@ -47,9 +47,10 @@ def _verdict_text(v: dict) -> str:
     pts = f"{float(v.get('points', 0)):g} / {float(v.get('max_points', 0)):g} points"
     status = str(v.get("status", ""))
     hidden = (
-        " (this test includes hidden checks: their inputs and values stay hidden)" if v.get("hidden") else ""
+        "\n(this test includes hidden checks: their inputs and values stay hidden)" if v.get("hidden") else ""
     )
-    msg = str(v.get("message", ""))[:1500]
+    # one check per line: nbconvert shows a stream output without wrapping it
+    msg = str(v.get("message", ""))[:1500].replace(" | ", "\n")
     return f"[grader] {v.get('test_id', '')}: {pts}, {status}{hidden}\n" + (f"{msg}\n" if msg else "")
 
 
