@@ -130,7 +130,8 @@ def compare(
             f"infinite value mismatch{where} at {_fmt_index(idx)}: expected {e64[tuple(idx)]}, got {a64[tuple(idx)]}.",
         )
     finite = ~(a_nan | e_nan | a_inf | e_inf)
-    diff = np.where(finite, np.abs(a64 - e64), 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf where not finite: masked out
+        diff = np.where(finite, np.abs(a64 - e64), 0.0)
     tol = atol + rtol * np.abs(np.where(finite, e64, 0.0))
     bad = diff > tol
     if not bad.any():
