@@ -95,6 +95,32 @@ def _mount(src: str, dst: str, fstype: str | None, flags: int, data: str | None 
     )  # fmt: skip
 
 
+def _mounts_under(top: str) -> list[str]:
+    """Mount points strictly below ``top`` (from this process's mountinfo), outermost first."""
+    out = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        for line in fh:
+            point = line.split()[4].replace("\\040", " ")
+            if point.startswith(top.rstrip("/") + "/"):
+                out.append(point)
+    return sorted(set(out), key=lambda p: p.count("/"))
+
+
+def _fresh_tmp(quota: int) -> None:
+    """A fresh, empty ``/tmp`` for this student. The read-only binds that lie below /tmp (a
+    course checked out under /tmp, its virtual environment) are bound again on top of it."""
+    keep = []
+    for point in _mounts_under("/tmp"):
+        if not any(point.startswith(k + "/") for k, _ in keep):  # a parent bind brings its children
+            keep.append((point, os.open(point, os.O_PATH | os.O_DIRECTORY)))
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={quota},mode=1777")
+    for point, fd in keep:
+        os.makedirs(point, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", point, None, MS_BIND | MS_REC)
+        _remount_read_only(point)
+        os.close(fd)
+
+
 def _remount_read_only(path: str) -> None:
     """Make the mount at ``path`` read-only, keeping its other flags (a user namespace may add
     flags to a mount it inherited, never clear them)."""
@@ -209,7 +235,7 @@ def _intermediate(job: dict, slot: str, report_fd: int) -> int:
     quota = int(job["scratch_bytes"])
     _mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV, f"size={quota},mode=0755")
     _mount("tmpfs", SLOTS, "tmpfs", MS_NOSUID | MS_NODEV, "size=4096,mode=0555")  # other slots hidden
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={quota},mode=1777")
+    _fresh_tmp(quota)
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={quota},mode=1777")
     with open("/sandbox/graded.ipynb", "wb") as fh:

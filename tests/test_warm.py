@@ -164,3 +164,44 @@ def test_a_student_sees_no_slot_and_no_other_process(graded):
     assert rows["test_scale_rows"]["status"] == "passed", rows["test_scale_rows"]
     # it killed what it could see: its own namespace (its kernel), not the zygote
     assert rows["test_row_softmax"]["status"] == "crash", rows["test_row_softmax"]
+
+
+def test_code_bound_from_below_tmp_stays_visible_under_the_fresh_tmp(tmp_path):
+    """A course checked out under /tmp (a CI runner's folder, say): each student's fresh /tmp
+    must not hide the read-only code the sandbox binds from there."""
+    import json
+
+    import nbformat
+
+    from autograder.config import PACKAGE_DIR
+    from autograder.sandbox import Limits
+    from autograder.worker import kernel_env
+    from autograder.zygote import Zygote
+
+    assert str(tmp_path).startswith("/tmp/")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "helper_below_tmp.py").write_text("ANSWER = 42\n")
+    env = dict(kernel_env(), PYTHONPATH=f"{PACKAGE_DIR.parent}:{lib}")
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import json, os, helper_below_tmp\n"
+            "open('/sandbox/records.jsonl', 'w').write(json.dumps([helper_below_tmp.ANSWER, os.listdir('/tmp')]))"
+        )
+    ]
+    nbformat.write(nb, work / "graded.ipynb")
+    limits = Limits(memory_bytes=1024**3, wall_seconds=60)
+    z = Zygote((), env, [PACKAGE_DIR, PACKAGE_DIR.parent / "course", lib], limits)
+    try:
+        run, _ = z.run(work, limits, 30, env)
+    finally:
+        z.close()
+    assert run.returncode == 0, run
+    answer, listing = json.loads((work / "records.jsonl").read_text())
+    assert answer == 42
+    # nothing of the host's /tmp (it holds other runs' folders) but the path to the bind, and
+    # what the kernel itself made there (IPython's folder)
+    assert set(listing) <= {str(tmp_path).split("/")[2], "ipython"}, listing
