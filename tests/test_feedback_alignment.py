@@ -97,12 +97,26 @@ def test_plot_rule_runs_refuses_missing_or_malformed_runs():
 
 
 def test_rule_depth_explorer_builds_and_draws_nothing_in_batch_runs(monkeypatch):
+    import ipywidgets as w
+
     monkeypatch.setenv("CI", "1")
     box = fa.rule_depth_explorer(_runs(depths=(1, 2, 3)))
     assert set(box.controls) == {"rule", "depth"}
     assert box.controls["depth"].options == (1, 2, 3)
-    box.controls["rule"].value = "bp"  # a batch run: the explorer says why it draws nothing
+    assert not any(isinstance(c, w.Output) for c in box.children)  # no Output widget in a batch run
+    assert "live notebook" in box.children[-1].value
+    box.controls["rule"].value = "bp"
     box.controls["depth"].value = 3
+
+
+def test_explorers_draw_with_a_viewer(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("COURSE_PLAIN_PROGRESS", raising=False)
+    box = fa.rule_depth_explorer(_runs(depths=(1, 2)))
+    assert hasattr(box, "output") and set(box.controls) == {"rule", "depth"}
+    box.controls["depth"].value = 1  # redraws
+    box = fa.locking_explorer(max_layers=6)
+    assert hasattr(box, "output") and box.controls["n_layers"].max == 6
 
 
 def test_locking_explorer_builds(monkeypatch):
