@@ -31,13 +31,14 @@ the picture.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+from course.widgets import batch_run
 
 RULES = ("bp", "fa", "dfa")
 SCHEDULE_RULES = ("bp", "fa", "dfa", "sg")
@@ -65,11 +66,6 @@ __all__ = [
 ]
 
 
-def _no_viewer() -> bool:
-    """True in batch runs (papermill, CI, the test suite: ``COURSE_PLAIN_PROGRESS`` or ``CI`` set)."""
-    return bool(os.environ.get("COURSE_PLAIN_PROGRESS") or os.environ.get("CI"))
-
-
 def _explorer(fig_fn: Callable, **controls):
     """``course.widgets.interactive(fig_fn, **controls)`` where someone can look.
 
@@ -82,7 +78,7 @@ def _explorer(fig_fn: Callable, **controls):
 
     from course.widgets import interactive
 
-    if not _no_viewer():
+    if not batch_run():
         return interactive(fig_fn, **controls)
     live = {k: v for k, v in controls.items() if isinstance(v, w.ValueWidget)}
     note = w.Label("The explorer draws in a live notebook; the figure above shows its defaults.")

@@ -33,11 +33,12 @@ runs).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from course.widgets import batch_run
 
 N_MODES = 8
 RADIUS = 2.0
@@ -71,18 +72,13 @@ __all__ = [
 ]
 
 
-def _no_viewer() -> bool:
-    """True in batch runs (papermill, CI, the test suite: ``COURSE_PLAIN_PROGRESS`` or ``CI`` set)."""
-    return bool(os.environ.get("COURSE_PLAIN_PROGRESS") or os.environ.get("CI"))
-
-
 def viewer_only(fig_fn: Callable) -> Callable:
     """``fig_fn`` for an explorer (``course.widgets.interactive(viewer_only(fig_fn), ...)``): it
     draws with a viewer; in a batch run it raises ``ValueError``, which ``interactive`` prints as
     one line instead of drawing."""
 
     def draw(**kwargs):
-        if _no_viewer():
+        if batch_run():
             raise ValueError("the explorer draws in a live notebook; the figure above shows its defaults")
         return fig_fn(**kwargs)
 

@@ -19,12 +19,13 @@ lecture can race PyTorch's optimisers on its surfaces.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from course.widgets import batch_run
 
 __all__ = [
     "OPTIMISERS",
@@ -275,14 +276,8 @@ def plot_race(
     return fig
 
 
-def _no_viewer() -> bool:
-    """True in batch runs (papermill, CI, the test suite: ``COURSE_PLAIN_PROGRESS`` or ``CI`` set),
-    where no one looks at a widget."""
-    return bool(os.environ.get("COURSE_PLAIN_PROGRESS") or os.environ.get("CI"))
-
-
 def _draw_race(**kwargs):
-    if _no_viewer():
+    if batch_run():
         # A batch run keeps the static figure of the cell before; the explorer's own (large)
         # image would only travel through the executor's Output-widget mimic, which can stall
         # nbclient on images of some 100 kB (measured: about 1 run in 4 never returned).

@@ -25,10 +25,23 @@ class Recorder:
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
+def _close_figures(monkeypatch):
+    # a live notebook (the test suite itself sets COURSE_PLAIN_PROGRESS, a batch run)
+    monkeypatch.delenv("COURSE_PLAIN_PROGRESS", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     plt.close("all")
     yield
     plt.close("all")
+
+
+def test_in_a_batch_run_an_explorer_builds_its_controls_and_draws_nothing(monkeypatch):
+    monkeypatch.setenv("COURSE_PLAIN_PROGRESS", "1")
+    rec = Recorder()
+    depth = w.IntSlider(value=3, min=2, max=10, description="depth")
+    box = widgets.interactive(rec, depth=depth)
+    assert rec.calls == [] and box.output is None and box.controls == {"depth": depth}
+    controls, note = box.children
+    assert list(controls.children) == [depth] and "JupyterLab" in note.value
 
 
 def test_interactive_draws_once_then_on_every_change():
