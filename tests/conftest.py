@@ -64,6 +64,14 @@ def chapter_kit(assignment: str):
     return instructor.kit(assignment)
 
 
+@pytest.fixture
+def live_notebook(monkeypatch):
+    """A notebook someone looks at, where explorers draw (the test suite itself is a batch run:
+    ``COURSE_PLAIN_PROGRESS`` is set above, and ``course.widgets.interactive`` draws nothing)."""
+    monkeypatch.delenv("COURSE_PLAIN_PROGRESS", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Every test starts and ends with no open matplotlib figure (figure functions must not leak)."""

@@ -279,6 +279,7 @@ class Recorder:
         return fig
 
 
+@pytest.mark.usefixtures("live_notebook")
 @pytest.mark.parametrize(
     ("builder", "fn_name", "control", "new_value"),
     [
@@ -320,6 +321,7 @@ def test_explorer_defaults_are_the_static_figures():
     assert grad.controls["inits"].value == params["inits"].default
 
 
+@pytest.mark.usefixtures("live_notebook")
 def test_gradient_norm_explorer_passes_fixed_sizes(monkeypatch):
     rec = Recorder()
     monkeypatch.setattr(backprop, "plot_gradient_norms", rec)

@@ -185,6 +185,7 @@ def _redraws(box, monkeypatch, name, control, value):
     return calls
 
 
+@pytest.mark.usefixtures("live_notebook")
 def test_kernel_explorer_builds_and_redraws(monkeypatch):
     img = np.random.default_rng(0).random((8, 8))
     box = cv.kernel_explorer(img, kernel="sharpen")
@@ -200,6 +201,7 @@ def test_kernel_explorer_builds_and_redraws(monkeypatch):
         cv.kernel_explorer(img, kernel="nope")
 
 
+@pytest.mark.usefixtures("live_notebook")
 def test_stride_padding_explorer_builds_and_redraws(monkeypatch):
     box = cv.stride_padding_explorer(size=7, kernel=3, stride=2, pad=1, depth=4)
     assert set(box.controls) == {"size", "kernel", "stride", "pad", "depth"}

@@ -258,6 +258,7 @@ def test_figures_reject_bad_input(lee, snapshots):
         w2v.plot_accuracy_bars({})
 
 
+@pytest.mark.usefixtures("live_notebook")
 def test_explorers_build_and_redraw(lee, snapshots, monkeypatch):
     vocab, _ = lee
     drawn = []
