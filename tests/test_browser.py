@@ -127,12 +127,13 @@ def lab(tmp_path_factory, reference_dir):
     news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
     port, token = _free_port(), secrets.token_hex(16)
+    # a student's lab, where explorers draw: not a batch run (the suite's own COURSE_PLAIN_PROGRESS
+    # and a CI runner's CI variable stay out of it)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ("CI", "COURSE_PLAIN_PROGRESS")},
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
-        "COURSE_PLAIN_PROGRESS": "1",
         "COURSE_REFERENCE_DIR": str(reference_dir),
         "PYTHONPATH": str(course),
     }
