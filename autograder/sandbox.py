@@ -202,6 +202,32 @@ class _Cgroup:
                     time.sleep(0.05)
 
 
+def bwrap_argv(binds: list[str], extra_ro: list[Path], env: dict[str, str], argv: list[str]) -> list[str]:
+    """The bubblewrap command every untrusted run uses: new namespaces (no network), dies with
+    its parent, its own session, fresh /proc, /dev and /tmp, the system and this Python read-only
+    (with ``extra_ro``; ``instructor`` masked), then ``binds`` (the writable folder), exactly
+    ``env`` as the environment, and ``argv``."""
+    cmd = [
+        bwrap_path() or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        *_system_binds(),
+        *python_binds(extra_ro),
+        *binds,
+        "--clearenv",
+    ]
+    for k, v in env.items():
+        cmd += ["--setenv", k, v]
+    return [*cmd, "--", *argv]
+
+
 def _system_binds() -> list[str]:
     args: list[str] = []
     for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"):
@@ -267,29 +293,9 @@ def run_sandboxed(
     use_bwrap = isolate and bwrap_works()
     notes: list[str] = []
     if use_bwrap:
-        cmd = [
-            bwrap_path() or "bwrap",
-            "--unshare-all",
-            "--die-with-parent",
-            "--new-session",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            *_system_binds(),
-            *python_binds(extra_ro or []),
-            "--bind",
-            str(workdir),
-            "/sandbox",
-            "--chdir",
-            "/sandbox",
-            "--clearenv",
-        ]
-        for k, v in env.items():
-            cmd += ["--setenv", k, v]
-        cmd += ["--", *argv]
+        cmd = bwrap_argv(
+            ["--bind", str(workdir), "/sandbox", "--chdir", "/sandbox"], extra_ro or [], env, argv
+        )
         isolation = "bwrap"
         run_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         cwd = str(workdir)

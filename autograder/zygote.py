@@ -478,7 +478,7 @@ class Zygote:
     ):
         import tempfile
 
-        from autograder.sandbox import _Cgroup, _system_binds, bwrap_path, python_binds
+        from autograder.sandbox import _Cgroup, bwrap_argv
 
         self.preload = preload
         self.slots = Path(tempfile.mkdtemp(prefix="ag-slots-"))
@@ -488,31 +488,12 @@ class Zygote:
         self.cg = _Cgroup(replace(limits, memory_bytes=limits.memory_bytes + ZYGOTE_BASE_BYTES))
         self.has_memory_cgroup = self.cg.has_memory
         self._ooms = 0
-        cmd = [
-            bwrap_path() or "bwrap",
-            "--unshare-all",
-            "--die-with-parent",
-            "--new-session",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            *_system_binds(),
-            *python_binds(extra_ro),
-            "--bind",
-            str(self.slots),
-            SLOTS,
-            "--dir",
-            "/sandbox",
-            "--chdir",
-            "/tmp",
-            "--clearenv",
-        ]
-        for k, v in env.items():
-            cmd += ["--setenv", k, v]
-        cmd += ["--", sys.executable, "-m", "autograder.zygote", *preload]
+        cmd = bwrap_argv(
+            ["--bind", str(self.slots), SLOTS, "--dir", "/sandbox", "--chdir", "/tmp"],
+            extra_ro,
+            env,
+            [sys.executable, "-m", "autograder.zygote", *preload],
+        )
         cg = self.cg
 
         def preexec() -> None:

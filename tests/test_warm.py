@@ -23,10 +23,8 @@ SOFTMAX_OK = (
     "def row_softmax(z):\n    z = z - z.max(axis=1, keepdims=True)\n    e = np.exp(z)\n"
     "    return e / e.sum(axis=1, keepdims=True)\n"
 )
-POLLUTER = """import os
-import numpy as np
-import course.checks
-def folders(top, depth):
+# Student code: every folder below `top`, to `depth` levels (not /proc, /sys).
+FOLDERS = """def folders(top, depth):
     out = [top]
     if depth:
         try:
@@ -37,7 +35,14 @@ def folders(top, depth):
             if sub not in ("/proc", "/sys"):
                 out += folders(sub, depth - 1)
     return out
-for folder in folders("/", 3):  # a trace in every folder it can write to
+"""
+POLLUTER = (
+    """import os
+import numpy as np
+import course.checks
+"""
+    + FOLDERS
+    + """for folder in folders("/", 3):  # a trace in every folder it can write to
     try:
         with open(os.path.join(folder, "polluted_by_a"), "w") as fh:
             fh.write("x")
@@ -49,6 +54,7 @@ os.environ["POLLUTED"] = "1"
 def scale_rows(x, w):
     return x * w[:, None]
 """
+)
 # Sees no slot and no other process's environment, or scores zero on scale_rows.
 KILLER_SCALE = """import os
 me = os.readlink("/proc/self")
@@ -76,26 +82,19 @@ for p in os.listdir("/proc"):
 """
     + SOFTMAX_OK
 )
-VICTIM = """import os
+VICTIM = (
+    """import os
 import numpy as np
 import course.checks
-def folders(top, depth):
-    out = [top]
-    if depth:
-        try:
-            subs = sorted(e.path for e in os.scandir(top) if e.is_dir(follow_symlinks=False))
-        except OSError:
-            subs = []
-        for sub in subs:
-            if sub not in ("/proc", "/sys"):
-                out += folders(sub, depth - 1)
-    return out
-seen = [f for f in folders("/", 3) if os.path.exists(os.path.join(f, "polluted_by_a"))]
+"""
+    + FOLDERS
+    + """seen = [f for f in folders("/", 3) if os.path.exists(os.path.join(f, "polluted_by_a"))]
 seen += [m for m in ("np", "course") if "polluted" in dir(np if m == "np" else course.checks)]
 seen += ["env"] if "POLLUTED" in os.environ else []
 def scale_rows(x, w):
     return x * w[:, None] if not seen else 0 * x
 """
+)
 
 
 @pytest.fixture(scope="module")
