@@ -339,15 +339,11 @@ def _read_at(dir_fd: int, name: str, cap: int) -> bytes | None:
 
 
 def _read_plain(path: str, cap: int) -> bytes | None:
-    """A file the student's kernel wrote: only a plain file, at most ``cap`` bytes (else cut)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return None
-        return fh.read(cap)
+    """A file the student's kernel wrote, read as the grader reads evidence (a plain file only, at
+    most ``cap`` bytes): ``autograder.scratch.read_untrusted``."""
+    from autograder.scratch import read_untrusted
+
+    return read_untrusted(Path(path), cap)[0]
 
 
 def _kernel(job: dict, report_fd: int, slot_fd: int) -> None:
