@@ -95,3 +95,40 @@ def test_progress_uses_the_widget_bar_in_a_live_notebook(monkeypatch):
     bar = progress.progress(range(2), desc="epochs")
     assert "notebook" in type(bar).__module__
     bar.close()
+
+
+class _FakeCpuClock:
+    """process_time() of a machine where every call of the timed function costs `cost` seconds of
+    CPU time, plus `noise[i]` on the i-th call, and the clock only advances in steps of `tick`."""
+
+    def __init__(self, cost, tick=0.0, noise=()):
+        self.cost, self.tick, self.noise, self.used, self.calls = cost, tick, list(noise), 0.0, 0
+
+    def fn(self):
+        self.used += self.cost + (self.noise[self.calls] if self.calls < len(self.noise) else 0.0)
+        self.calls += 1
+
+    def process_time(self):
+        return self.used if not self.tick else self.tick * int(self.used / self.tick)
+
+
+@pytest.mark.parametrize("cost", [2e-6, 3e-4, 0.2])
+def test_cpu_time_per_call_is_accurate_under_a_ten_millisecond_tick(monkeypatch, cost):
+    from course import timing
+
+    clock = _FakeCpuClock(cost, tick=0.01)
+    monkeypatch.setattr(timing.time, "process_time", clock.process_time)
+    t = timing.cpu_time_per_call(clock.fn, rounds=3, min_round_seconds=0.05)
+    assert t == pytest.approx(cost, rel=0.25)  # a plain loop of a few calls would read 0 or 10 ms
+    assert clock.calls * cost < 1.0  # calibration does not run away: about 3 rounds of 0.05-0.2 s
+
+
+def test_cpu_time_per_call_keeps_the_least_disturbed_round(monkeypatch):
+    from course import timing
+
+    noise = [0.0] + [1e-3] * 40 + [0.0] * 1000  # warm-up, then a disturbed stretch, then quiet ones
+    clock = _FakeCpuClock(1e-3, noise=noise)
+    monkeypatch.setattr(timing.time, "process_time", clock.process_time)
+    assert timing.cpu_time_per_call(clock.fn, rounds=4, min_round_seconds=0.02) == pytest.approx(1e-3)
+    with pytest.raises(ValueError):
+        timing.cpu_time_per_call(clock.fn, rounds=0)
