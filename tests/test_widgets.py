@@ -89,3 +89,21 @@ def test_show_closes_the_figure():
     fig = Recorder()()
     widgets.show(fig)
     assert plt.get_fignums() == []
+
+
+def test_show_in_a_grading_run_closes_the_figure_without_drawing_it(monkeypatch):
+    from autograder.worker import kernel_env
+
+    assert kernel_env()[widgets.GRADING_ENV] == "1"  # the grader's kernels are grading runs
+    shown = []
+    monkeypatch.setattr(widgets, "display", shown.append)
+    fig = Recorder()()
+    drawn = []
+    monkeypatch.setattr(fig, "savefig", lambda *a, **k: drawn.append(a))
+    monkeypatch.setenv(widgets.GRADING_ENV, "1")
+    widgets.show(fig)
+    assert not drawn and not shown and not plt.get_fignums()
+    monkeypatch.delenv(widgets.GRADING_ENV)
+    fig = Recorder()()
+    widgets.show(fig)  # anywhere else: a PNG is displayed
+    assert len(shown) == 1 and shown[0].format == "png" and not plt.get_fignums()
