@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures as cf
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -356,11 +357,18 @@ class Grader:
     def preflight(self) -> None:
         """Grade the reference solution through the same pipeline (sandbox, limits, kernel) as the
         class, and stop with a clear error unless it gets full marks: a broken environment (a
-        kernel that cannot start in the sandbox, a missing package) must not give everyone zero."""
+        kernel that cannot start in the sandbox, a missing package) must not give everyone zero.
+
+        This is the sequential form (a Dask scheduler's class); local workers run the same check
+        as the first job of the class (see :meth:`_execute`)."""
+        t0 = time.monotonic()
+        self.preflight_verdict(_json_roundtrip(run_submission(self.preflight_payload())), t0)
+
+    def preflight_payload(self) -> dict:
+        """The reference solution, filled into the release, as a submission."""
         from autograder.demo import filled_release
         from autograder.notebook import is_solution
 
-        t0 = time.monotonic()
         notebooks = []
         for src in self.sources:
             answers = {nbg(c)["grade_id"]: source_of(c) for c in src.cells if is_solution(c)}
@@ -374,10 +382,13 @@ class Grader:
                     "error": None,
                 }
             )
-        payload = self.payload("reference-preflight")
+        payload = self.payload(PREFLIGHT_ID)
         payload["notebooks"] = notebooks
-        evidence = _json_roundtrip(run_submission(payload))
-        res = self.judge("reference-preflight", evidence, "")
+        return payload
+
+    def preflight_verdict(self, evidence: dict, t0: float) -> None:
+        """Raise SystemExit unless the reference got full marks (``t0``: when the check started)."""
+        res = self.judge(PREFLIGHT_ID, evidence, "")
         if res["score"] < res["max_score"] or res["max_score"] <= 0:
             bad = [
                 f"{t['test_id']}: {t['status']} ({t['message'][:160]})"
@@ -446,22 +457,27 @@ class Grader:
             from autograder.sandbox import Limits
             from autograder.worker import prestart_warm
 
-            # warm kernels start importing now, while the preflight runs
+            # warm kernels start importing now; the preflight is the first job they run, the class beside it
             prestart_warm(
                 self.sources, Limits(memory_bytes=int(opts.memory_bytes)), min(opts.workers, len(pending))
             )
-        if pending and opts.preflight:
+        if pending and opts.preflight and opts.scheduler:
             self.preflight()
         self.log(
             f"grading {opts.assignment}: {len(students)} student(s), {len(pending)} to grade, "
             f"{len(result.skipped)} already graded; "
             + (f"Dask scheduler {opts.scheduler}" if opts.scheduler else f"{opts.workers} local worker(s)")
         )
+        results = self._execute(pending, preflight=opts.preflight and not opts.scheduler)
+        # The first result comes once the preflight has passed (SystemExit otherwise): nothing,
+        # not even an empty gradebook, is written for a class that is not graded.
+        first = next(results, None)
+        results = itertools.chain([first] if first else [], results)
         gbw = GradebookWriter(opts.db_url or default_url(opts.out), opts.assignment, self.sources)
         outside_exchange: list[str] = []  # no valid timestamp.txt/submission_secret.txt
         try:
             bar = _bar(len(pending), enabled=opts.progress_bar and not opts.quiet)
-            for student, evidence, err in self._execute(pending):
+            for student, evidence, err in results:
                 if err is not None:
                     result.errors[student] = err
                     self.log(f"  ! {student}: grading failed: {err}")
@@ -530,8 +546,12 @@ class Grader:
         result.rows, result.summary = write_outputs(opts.out, opts.assignment, all_results, result.errors)
         return result
 
-    def _execute(self, students: list[str]):
-        """Yield ``(student, evidence, error)`` as submissions finish."""
+    def _execute(self, students: list[str], preflight: bool = False):
+        """Yield ``(student, evidence, error)`` as submissions finish.
+
+        With ``preflight`` (local workers), the reference solution is the first job of the pool
+        and the class starts beside it instead of after it; what finishes before the reference
+        has passed is held back, and when it fails (SystemExit) nothing is yielded at all."""
         if not students:
             return
         if self.opts.scheduler:
@@ -555,8 +575,14 @@ class Grader:
         # failure is evidence, not an exception): such a submission is graded once more before it
         # is reported as not graded, so a passing hiccup (a full process table, a slow start on a
         # loaded machine) does not cost a student their grade.
-        with cf.ThreadPoolExecutor(max_workers=max(1, self.opts.workers)) as pool:
-            futs = {pool.submit(run_submission, self.payload(s)): (s, 1) for s in students}
+        pool = cf.ThreadPoolExecutor(max_workers=max(1, self.opts.workers))
+        t0 = time.monotonic()
+        held: list[tuple[str, dict | None, str | None]] | None = [] if preflight else None
+        try:
+            futs = {}
+            if preflight:
+                futs[pool.submit(run_submission, self.preflight_payload())] = (None, 1)  # None: the reference
+            futs |= {pool.submit(run_submission, self.payload(s)): (s, 1) for s in students}
             while futs:
                 done, _ = cf.wait(futs, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
@@ -566,12 +592,36 @@ class Grader:
                     except Exception as exc:  # noqa: BLE001
                         err = f"{type(exc).__name__}: {str(exc)[:300]}"
                         if attempt < GRADING_ATTEMPTS:
-                            self.log(f"  ! {s}: grading failed ({err}); grading again")
-                            futs[pool.submit(run_submission, self.payload(s))] = (s, attempt + 1)
-                        else:
-                            yield s, None, err
-                        continue
-                    yield s, evidence, None
+                            self.log(
+                                f"  ! {s or 'the reference (preflight)'}: grading failed ({err}); grading again"
+                            )
+                            payload = self.preflight_payload() if s is None else self.payload(s)
+                            futs[pool.submit(run_submission, payload)] = (s, attempt + 1)
+                            continue
+                        if s is None:
+                            raise SystemExit(
+                                f"error: the reference solution of {self.opts.assignment} could not be graded "
+                                f"through the sandbox ({err}), so the grading environment is broken; "
+                                "no student was graded."
+                            ) from exc
+                        evidence, result = None, (s, None, err)
+                    else:
+                        result = (s, evidence, None)
+                    if s is None:
+                        self.preflight_verdict(evidence, t0)  # SystemExit when it fails
+                        yield from held or []
+                        held = None
+                    elif held is not None:
+                        held.append(result)
+                    else:
+                        yield result
+        finally:
+            # On SystemExit (or the consumer stopping): drop what has not started; the running
+            # jobs end with their kernels (Grader.run closes the warm kernels).
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+PREFLIGHT_ID = "reference-preflight"  # the preflight's name in its payload and its judged result
 
 
 def notebook_view(release: dict, answers: dict, rows: list[dict], notebook: str) -> list[dict]:

@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--grading-reps",
         type=int,
         default=None,
-        help="timed repetitions of the class grading (default 3, 1 with --quick or a real chapter)",
+        help="timed repetitions of the class grading, interleaved; the median is reported (default 3, 1 with --quick)",
     )
     ap.add_argument(
         "--keep", action="store_true", help="keep the temporary folders (their paths are printed)"

@@ -8,7 +8,9 @@ from autograder.grade import GradeOptions, Grader
 from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
 
 
-def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path, workers):
+    # With 2 workers a student is graded beside the preflight: the result is held back, never written.
     # The notebook needs a package the trusted reference run sees but the sandbox does not (the
     # grader-side `instructor` package is masked there): exactly an environment that differs
     # between the reference run and the students' runs.
@@ -19,19 +21,20 @@ def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path):
     course = make_toy_course(tmp_path / "course", imports=imports)
     release = load_release(course)
     subs = tmp_path / "submitted"
-    for sid in ("alice", "bob"):
+    for sid in ("alice", "bob", "carol"):
         submission_from(
             with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
             subs / sid,
         )
     out = tmp_path / "out"
-    opts = GradeOptions(assignment=ASSIGNMENT, submissions=subs, out=out, workers=1, progress_bar=False)
+    opts = GradeOptions(assignment=ASSIGNMENT, submissions=subs, out=out, workers=workers, progress_bar=False)
     with pytest.raises(SystemExit) as exc:
         Grader(course, opts).run()
     msg = str(exc.value)
     assert "reference solution" in msg and "no student was graded" in msg, msg
     assert not (out / "results").exists() or not any((out / "results").iterdir())
     assert not (out / "summary.csv").exists()
+    assert not (out / "autograded").exists() and not any(out.glob("*.db"))
 
 
 def test_the_sandbox_hides_the_grader_side_package(tmp_path):
