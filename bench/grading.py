@@ -348,8 +348,8 @@ def run_grading(ctx, keep: bool = False, reps: int | None = None) -> list[Row]:
                 f"scores agree for {len(agree)}/{n}"
                 + rule_note
                 + (f"; differ: {'; '.join(differ[:3])}" if differ else "")
-                + "; ours sandboxes each submission (bubblewrap) and rebuilds it from the trusted source, "
-                "nbgrader runs it as submitted"
+                + "; ours sandboxes each submission (bubblewrap), rebuilds it from the trusted source and "
+                "draws no figures (nobody sees them: COURSE_GRADING), nbgrader runs it as submitted"
                 + (
                     f"; the release assignments/{assignment} is out of date with its source (make assignments): "
                     "the submissions are made from the stale release, which our grader rebuilds from the "
