@@ -8,6 +8,16 @@ from autograder.grade import GradeOptions, Grader
 from tests.toycourse import ASSIGNMENT, load_release, make_toy_course, submission_from, with_answer
 
 
+def right_answers(release, subs, *ids):
+    """Submissions with the right answer to the toy course's one question; returns ``subs``."""
+    for sid in ids:
+        submission_from(
+            with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
+            subs / sid,
+        )
+    return subs
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path, workers):
     # With 2 workers a student is graded beside the preflight: the result is held back, never written.
@@ -20,12 +30,7 @@ def test_a_kernel_that_cannot_work_in_the_sandbox_stops_the_class(tmp_path, work
     )
     course = make_toy_course(tmp_path / "course", imports=imports)
     release = load_release(course)
-    subs = tmp_path / "submitted"
-    for sid in ("alice", "bob", "carol"):
-        submission_from(
-            with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
-            subs / sid,
-        )
+    subs = right_answers(release, tmp_path / "submitted", "alice", "bob", "carol")
     out = tmp_path / "out"
     opts = GradeOptions(assignment=ASSIGNMENT, submissions=subs, out=out, workers=workers, progress_bar=False)
     with pytest.raises(SystemExit) as exc:
@@ -61,12 +66,7 @@ def test_a_grading_hiccup_is_retried_once_and_then_reported(tmp_path, monkeypatc
 
     course = make_toy_course(tmp_path / "course")
     release = load_release(course)
-    subs = tmp_path / "submitted"
-    for sid in ("alice", "bob", "carol"):
-        submission_from(
-            with_answer(release, "scale_rows", "def scale_rows(x, w):\n    return x * w[:, None]\n"),
-            subs / sid,
-        )
+    subs = right_answers(release, tmp_path / "submitted", "alice", "bob", "carol")
     real = grade_mod.run_submission
     calls: dict[str, int] = {}
 
