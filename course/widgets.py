@@ -18,7 +18,6 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import Image, display
 
-
 GRADING_ENV = "COURSE_GRADING"  # set by the grader in its kernels' environment (autograder.worker)
 
 
