@@ -214,14 +214,16 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
     rows: list[Row] = []
 
     def error_row(name: str, exc: BaseException) -> Row:
-        return Row(
-            group="layers",
-            what=f"07 skip-gram training: {_label(name)} vs gensim Word2Vec",
-            size=size,
-            threads=ctx.threads,
-            machine=ctx.machine,
-            date=now(),
-            status=f"error: {type(exc).__name__}: {exc}"[:300],
+        return _error_row(
+            Row(
+                group="layers",
+                what=f"07 skip-gram training: {_label(name)} vs gensim Word2Vec",
+                size=size,
+                threads=ctx.threads,
+                machine=ctx.machine,
+                date=now(),
+            ),
+            exc,
         )
 
     sides = {"gensim-1": gensim_side(1), "gensim-2": gensim_side(2)}
@@ -229,8 +231,8 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
         try:  # a short trial first: a side that does not run gets an error row, the others go on
             train(sentences[:20], 1, 0)
         except Exception as exc:  # noqa: BLE001
+            log(f"  {_label(name)}:")
             rows.append(error_row(name, exc))
-            log(f"  {_label(name)}: {type(exc).__name__}: {exc}")
             continue
         sides[name] = our_side(name, train)
     if len(sides) == 2:
@@ -293,6 +295,6 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
     return rows
 
 
-from bench.layers import custom  # noqa: E402
+from bench.layers import _error_row, custom  # noqa: E402
 
 custom("07_word2vec", "skip-gram training", needs=("sgns_loss_and_grads",))(skipgram_rows)
