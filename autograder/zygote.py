@@ -505,6 +505,8 @@ class Zygote:
             preexec_fn=preexec,
         )
         self.ready = False
+        self._closed = False
+        self._close_lock = threading.Lock()
         self.started_at = time.monotonic()
         self.start_seconds: float | None = None
         if wait:
@@ -605,8 +607,14 @@ class Zygote:
         ), bool(res.get("disk_full"))
 
     def close(self) -> None:
+        """Stop the zygote and everything in it (once: a second call returns at once, and never
+        signals a process group whose number may by then belong to another process)."""
         import shutil
 
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -624,9 +632,13 @@ ZYGOTE_BASE_BYTES = 1024**3  # the zygote's own imports, above the per-student m
 ZYGOTE_START_S = 180.0
 
 # Idle zygotes, shared by the grader's threads: a zygote serves one job at a time, and any thread
-# may take an idle one (the preflight's zygote goes on to grade the class).
+# may take an idle one (the preflight's zygote goes on to grade the class). `_started` holds
+# every zygote of the class run, idle or busy, so that its end stops them all: a job still
+# running when a class stops (a failed preflight) must not hand its zygote back to the idle pool
+# of a later class.
 _lock = threading.Lock()
 _idle: dict[tuple, list[Zygote]] = {}
+_started: set[Zygote] = set()
 
 
 def _key(preload: tuple[str, ...], env: dict[str, str], limits) -> tuple:
@@ -645,6 +657,7 @@ def prestart(n: int, preload: tuple[str, ...], env: dict[str, str], extra_ro: li
         z = Zygote(preload, env, extra_ro, limits, wait=False)
         z.key = key
         with _lock:
+            _started.add(z)
             _idle.setdefault(key, []).append(z)
 
 
@@ -659,34 +672,44 @@ def acquire(preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path],
             if cand.alive():
                 z = cand
             else:
+                _started.discard(cand)
                 cand.close()
     if z is None:
         z = Zygote(preload, env, extra_ro, limits, wait=False)
         z.key = key
+        with _lock:
+            _started.add(z)
     try:
         z.wait_ready()
     except RuntimeError:
+        with _lock:
+            _started.discard(z)
         z.close()
         raise
     return z
 
 
 def release(z: Zygote) -> None:
-    if z.alive():
-        with _lock:
+    """Hand a zygote back after its job: to the idle pool if it lives and its class run has not
+    ended (:func:`close_all`), stopped otherwise."""
+    with _lock:
+        keep = z in _started and z.alive()
+        if keep:
             _idle.setdefault(z.key, []).append(z)
-    else:
+        else:
+            _started.discard(z)
+    if not keep:
         z.close()
 
 
 def close_all() -> None:
-    """Stop every idle zygote (the end of a class run)."""
+    """Stop every zygote of the class run, idle or still busy (the end of a class run)."""
     with _lock:
-        pools = list(_idle.values())
+        every = list(_started)
+        _started.clear()
         _idle.clear()
-    for pool in pools:
-        for z in pool:
-            z.close()
+    for z in every:
+        z.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -210,3 +210,32 @@ def test_code_bound_from_below_tmp_stays_visible_under_the_fresh_tmp(tmp_path):
     bound = [tmp_path, PACKAGE_DIR, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
     leading = {str(p).split("/")[2] for p in bound if str(p).startswith("/tmp/")}
     assert set(listing) <= leading | {"ipython"}, listing
+
+
+def test_a_zygote_busy_when_its_class_stops_is_stopped_not_pooled():
+    """A failed preflight ends a class while a student's job still runs: that job's zygote must
+    stop with the class, not go back to the idle pool, where a later class in the same process
+    (a notebook, a test session) would take it instead of starting its own."""
+    from autograder import zygote
+    from autograder.config import PACKAGE_DIR
+    from autograder.sandbox import Limits
+    from autograder.worker import kernel_env
+
+    if not bwrap_works():
+        pytest.fail("bubblewrap must work here: make setup installs it")
+    limits = Limits(memory_bytes=1024**3, wall_seconds=60)
+    env = kernel_env()
+    extra_ro = [PACKAGE_DIR, PACKAGE_DIR.parent / "course"]
+    busy = zygote.acquire((), env, extra_ro, limits)  # a job holds it
+    try:
+        zygote.close_all()  # the class stops (its preflight failed)
+        assert not busy.alive(), "close_all must stop the busy zygotes of the class as well"
+        zygote.release(busy)  # the job ends after its class
+        assert not any(zygote._idle.values()), "a zygote of a stopped class went back to the idle pool"
+        fresh = zygote.acquire((), env, extra_ro, limits)
+        assert fresh is not busy and fresh.alive()
+        zygote.release(fresh)
+        assert zygote._idle[fresh.key] == [fresh]  # a live zygote of a running class is pooled
+    finally:
+        zygote.close_all()
+    assert not fresh.alive() and not any(zygote._idle.values())
