@@ -466,6 +466,13 @@ def run_cells(nb_path: str, progress_path: str, cell_timeout: int) -> None:
 
 
 # ---------------------------------------------------------------------------- the grader's side
+class ZygoteClosed(Exception):
+    """The zygote was stopped by :func:`close_all` (its class ended) before it was ready.
+
+    Not a RuntimeError or OSError on purpose: the worker takes those as "warm kernels do not work
+    on this machine" and turns them off for the process; a class that stops is no such sign."""
+
+
 class Zygote:
     """One warm zygote (grader side): a bubblewrap sandbox running :func:`serve`, one job at a time."""
 
@@ -518,6 +525,8 @@ class Zygote:
             return
         hello = self._read_line(ZYGOTE_START_S)
         if not hello or not hello.get("ready"):
+            if self._closed:  # stopped on purpose (its class ended), not broken
+                raise ZygoteClosed("the class run ended while this warm kernel was starting")
             raise RuntimeError(f"the warm kernel did not start: {hello}")
         self.loaded = hello.get("loaded", [])
         self.start_seconds = time.monotonic() - self.started_at

@@ -239,3 +239,24 @@ def test_a_zygote_busy_when_its_class_stops_is_stopped_not_pooled():
     finally:
         zygote.close_all()
     assert not fresh.alive() and not any(zygote._idle.values())
+
+
+def test_a_zygote_stopped_while_it_starts_does_not_turn_warm_kernels_off():
+    """close_all can stop a zygote a job is still waiting for: that is the class ending, not a
+    machine on which warm kernels fail, so the worker must not fall back to cold kernels for
+    the rest of the process (it does so on RuntimeError and OSError)."""
+    from autograder import worker, zygote
+    from autograder.config import PACKAGE_DIR
+    from autograder.sandbox import Limits
+
+    if not bwrap_works():
+        pytest.fail("bubblewrap must work here: make setup installs it")
+    limits = Limits(memory_bytes=1024**3, wall_seconds=60)
+    z = zygote.Zygote(
+        (), worker.kernel_env(), [PACKAGE_DIR, PACKAGE_DIR.parent / "course"], limits, wait=False
+    )
+    z.close()
+    with pytest.raises(zygote.ZygoteClosed):
+        z.wait_ready()
+    assert not isinstance(zygote.ZygoteClosed("x"), (OSError, RuntimeError))
+    assert worker.warm_kernels_enabled()
