@@ -132,3 +132,27 @@ def test_cpu_time_per_call_keeps_the_least_disturbed_round(monkeypatch):
     assert timing.cpu_time_per_call(clock.fn, rounds=4, min_round_seconds=0.02) == pytest.approx(1e-3)
     with pytest.raises(ValueError):
         timing.cpu_time_per_call(clock.fn, rounds=0)
+
+
+def test_costs_compared_are_measured_in_turn_so_a_busy_stretch_does_not_fall_on_one_of_them(monkeypatch):
+    """Two functions of equal cost, and a machine that is busy for the first 62 calls (as long as
+    the first function's five rounds take when it is measured alone): measured one after the other,
+    the first comes out twice as expensive as the second (the lecture 07 CI failure had this
+    shape); measured in turn, both keep a quiet round."""
+    from course import timing
+
+    def busy_start():
+        clock = _FakeCpuClock(1e-3, noise=[1e-3] * 62)
+        monkeypatch.setattr(timing.time, "process_time", clock.process_time)
+        return clock
+
+    clock = busy_start()
+    one_after_the_other = [
+        timing.cpu_time_per_call(clock.fn, rounds=5, min_round_seconds=0.02) for _ in range(2)
+    ]
+    assert one_after_the_other == [pytest.approx(2e-3, rel=0.05), pytest.approx(1e-3)]  # the premise
+    clock = busy_start()
+    in_turn = timing.cpu_times_per_call([clock.fn, clock.fn], rounds=5, min_round_seconds=0.02)
+    assert in_turn == [pytest.approx(1e-3), pytest.approx(1e-3)]
+    with pytest.raises(ValueError):
+        timing.cpu_times_per_call([clock.fn], min_round_seconds=0)
