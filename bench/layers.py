@@ -53,6 +53,13 @@ class Context:
     cuda: bool = False
     extra: dict = field(default_factory=dict)
 
+    def row(self, what: str, **fields) -> Row:
+        """A row of the layers table stamped with this run's threads, machine and time."""
+        return Row(
+            **{"group": "layers", "threads": self.threads, "machine": self.machine, "date": now()} | fields,
+            what=what,
+        )
+
 
 @dataclass
 class Bench:
@@ -136,14 +143,7 @@ def randn(rng: np.random.Generator, *shape) -> np.ndarray:
 
 
 def _base_row(ctx: Context, b: Bench, what: str) -> Row:
-    return Row(
-        group="layers",
-        what=f"{b.chapter.split('_', 1)[0]} {what}",
-        threads=ctx.threads,
-        machine=ctx.machine,
-        date=now(),
-        unit="s/call",
-    )
+    return ctx.row(f"{b.chapter.split('_', 1)[0]} {what}", unit="s/call")
 
 
 def _status_row(ctx: Context, b: Bench, ch: Chapter | None) -> Row | None:

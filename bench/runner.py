@@ -15,14 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _failed(group: str, what: str, ctx: Context, exc: BaseException) -> Row:
     log(f"{what}: FAILED\n{traceback.format_exc()}")
-    return Row(
-        group=group,
-        what=what,
-        threads=ctx.threads,
-        machine=ctx.machine,
-        date=now(),
-        status=f"error: {type(exc).__name__}: {exc}"[:400],
-    )
+    return ctx.row(what, group=group, status=f"error: {type(exc).__name__}: {exc}"[:400])
 
 
 def run_all(args) -> int:
@@ -81,12 +74,9 @@ def run_all(args) -> int:
                 log(why)
                 meta["remarks"].append(why)
                 rows.append(
-                    Row(
+                    ctx.row(
+                        "torch.autograd.Function rows on cuda",
                         group="gpu",
-                        what="torch.autograd.Function rows on cuda",
-                        threads=ctx.threads,
-                        machine=mach,
-                        date=now(),
                         status="skipped (no CUDA device)",
                         notes=why,
                     )

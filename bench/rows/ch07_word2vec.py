@@ -37,7 +37,7 @@ import time
 
 import numpy as np
 
-from bench.common import Row, interleaved, log, median, now
+from bench.common import Row, interleaved, log, median
 
 ALPHA, MIN_ALPHA = 0.025, 0.0001
 SAMPLE = 1e-3
@@ -215,15 +215,7 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
 
     def error_row(name: str, exc: BaseException) -> Row:
         return _error_row(
-            Row(
-                group="layers",
-                what=f"07 skip-gram training: {_label(name)} vs gensim Word2Vec",
-                size=size,
-                threads=ctx.threads,
-                machine=ctx.machine,
-                date=now(),
-            ),
-            exc,
+            ctx.row(f"07 skip-gram training: {_label(name)} vs gensim Word2Vec", size=size), exc
         )
 
     sides = {"gensim-1": gensim_side(1), "gensim-2": gensim_side(2)}
@@ -271,16 +263,12 @@ def skipgram_rows(ns: dict, ctx) -> list[Row]:
             if kept:
                 notes += "; malloc keeps freed memory during the runs"
             rows.append(
-                Row(
-                    group="layers",
-                    what=f"07 skip-gram training: {label} vs gensim Word2Vec ({workers} worker{'s' if workers > 1 else ''}, CPU)",
+                ctx.row(
+                    f"07 skip-gram training: {label} vs gensim Word2Vec ({workers} worker{'s' if workers > 1 else ''}, CPU)",
                     size=size,
                     ours=f"{rates[name]:,.0f} words/s",
                     theirs=f"{rates[g]:,.0f} words/s",
                     ratio=ratio,
-                    threads=ctx.threads,
-                    machine=ctx.machine,
-                    date=now(),
                     unit="words/s",
                     ours_value=rates[name],
                     theirs_value=rates[g],

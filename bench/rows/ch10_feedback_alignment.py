@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.common import Row, log, now
+from bench.common import Row, log
 from bench.layers import _error_row, compare, custom
 
 DIMS = [64, 256, 256, 256, 10]
@@ -120,16 +120,7 @@ def feedback_alignment_rows(ns, ctx) -> list[Row]:
     log(f"10 feedback alignment: {accuracy}")
 
     def row(what: str) -> Row:
-        return Row(
-            group="layers",
-            what=f"10 {what}",
-            size=SIZE,
-            threads=ctx.threads,
-            machine=ctx.machine,
-            date=now(),
-            unit="s/epoch",
-            notes=accuracy,
-        )
+        return ctx.row(f"10 {what}", size=SIZE, unit="s/epoch", notes=accuracy)
 
     rows = []
     for rule in ("fa", "dfa"):
