@@ -65,6 +65,11 @@ def kernel_env(threads: int | None = 1) -> dict[str, str]:
 _WARM_BROKEN: list[str] = []
 
 
+def code_dirs() -> list[Path]:
+    """The trusted code a kernel reads, read-only, beside the system: the grader and ``course``."""
+    return [PACKAGE_DIR, PACKAGE_DIR.parent / "course"]
+
+
 def warm_kernels_enabled() -> bool:
     """Warm kernels (``autograder.zygote``): on where bubblewrap works, unless
     ``AUTOGRADER_COLD_KERNELS=1`` (for comparisons) or they failed to start once in this process."""
@@ -90,7 +95,7 @@ def prestart_warm(sources: list[SourceNotebook], limits: Limits, n: int, threads
     from autograder import zygote
 
     env = kernel_env(threads=threads)
-    extra_ro = [PACKAGE_DIR, PACKAGE_DIR.parent / "course"]
+    extra_ro = code_dirs()
     for source in sources:
         try:
             zygote.prestart(n, preload_modules(source), env, extra_ro, limits)
@@ -351,7 +356,7 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
     abort.reason = f"the scratch folder grew past its quota of {limits.scratch_bytes // 1024**2} MiB"
     scratch.on_exceed = abort.set
     env = kernel_env(threads=payload.get("threads", 1))
-    extra_ro = [PACKAGE_DIR, PACKAGE_DIR.parent / "course"]
+    extra_ro = code_dirs()
     cell_timeout = payload.get("cell_timeout", CELL_TIMEOUT_S)
     run = None
     if isolate and warm_kernels_enabled():
