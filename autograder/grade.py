@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures as cf
+import functools
 import hashlib
 import itertools
 import json
@@ -206,6 +207,7 @@ class Grader:
         self.course = course
         self.opts = opts
         self.log = log or (lambda msg: print(msg, flush=True))
+        self.epoch: int | None = None  # the warm kernels' class run, set by run()
         self.sources = [SourceNotebook.load(p) for p in course.source_notebooks(opts.assignment)]
         self.references: dict[str, dict] = {}
         self.releases: dict[str, str] = {}
@@ -413,6 +415,7 @@ class Grader:
     def run(self) -> ClassResult:
         from autograder import zygote
 
+        self.epoch = zygote.class_epoch()  # the jobs of this class run (see _in_class)
         try:
             return self._run()
         finally:
@@ -580,9 +583,10 @@ class Grader:
         held: list[tuple[str, dict | None, str | None]] | None = [] if preflight else None
         try:
             futs = {}
+            job = functools.partial(_in_class, self.epoch)
             if preflight:
-                futs[pool.submit(run_submission, self.preflight_payload())] = (None, 1)  # None: the reference
-            futs |= {pool.submit(run_submission, self.payload(s)): (s, 1) for s in students}
+                futs[pool.submit(job, self.preflight_payload())] = (None, 1)  # None: the reference
+            futs |= {pool.submit(job, self.payload(s)): (s, 1) for s in students}
             while futs:
                 done, _ = cf.wait(futs, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
@@ -596,7 +600,7 @@ class Grader:
                                 f"  ! {s or 'the reference (preflight)'}: grading failed ({err}); grading again"
                             )
                             payload = self.preflight_payload() if s is None else self.payload(s)
-                            futs[pool.submit(run_submission, payload)] = (s, attempt + 1)
+                            futs[pool.submit(job, payload)] = (s, attempt + 1)
                             continue
                         if s is None:
                             raise SystemExit(
@@ -619,6 +623,17 @@ class Grader:
             # On SystemExit (or the consumer stopping): drop what has not started; the running
             # jobs end with their kernels (Grader.run closes the warm kernels).
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _in_class(epoch: int | None, payload: dict) -> dict:
+    """A local worker's job: grade one submission as part of the class run ``epoch``, so that a
+    job taken up after its class has ended starts no warm kernel (autograder/zygote.py)."""
+    if epoch is None:
+        return run_submission(payload)
+    from autograder import zygote
+
+    with zygote.in_class(epoch):
+        return run_submission(payload)
 
 
 PREFLIGHT_ID = "reference-preflight"  # the preflight's name in its payload and its judged result

@@ -31,6 +31,7 @@ memory; they are outside the student's PID namespace, so it cannot signal them e
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import json
@@ -645,9 +646,38 @@ ZYGOTE_START_S = 180.0
 # every zygote of the class run, idle or busy, so that its end stops them all: a job still
 # running when a class stops (a failed preflight) must not hand its zygote back to the idle pool
 # of a later class.
+#
+# A job of a class that has already ended (a pool thread that took it up just as the preflight
+# failed) must not start a zygote after `close_all`: nothing would stop it. The grader runs each
+# job `in_class(epoch)`; `close_all` ends the epoch, and `acquire` refuses a job of an ended one.
+# Outside a class run (a Dask worker, a direct caller) there is no epoch and zygotes live as long
+# as the process.
 _lock = threading.Lock()
 _idle: dict[tuple, list[Zygote]] = {}
 _started: set[Zygote] = set()
+_epoch = 0
+_tls = threading.local()
+
+
+def class_epoch() -> int:
+    """The current class run's number; :func:`close_all` ends it."""
+    with _lock:
+        return _epoch
+
+
+@contextlib.contextmanager
+def in_class(epoch: int):
+    """Run a job of the class run ``epoch`` in this thread (see :func:`acquire`)."""
+    _tls.epoch = epoch
+    try:
+        yield
+    finally:
+        del _tls.epoch
+
+
+def _class_ended() -> bool:  # call with _lock held
+    epoch = getattr(_tls, "epoch", None)
+    return epoch is not None and epoch != _epoch
 
 
 def _key(preload: tuple[str, ...], env: dict[str, str], limits) -> tuple:
@@ -671,10 +701,13 @@ def prestart(n: int, preload: tuple[str, ...], env: dict[str, str], extra_ro: li
 
 
 def acquire(preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path], limits) -> Zygote:
-    """An idle, ready zygote for this notebook (started if none is idle)."""
+    """An idle, ready zygote for this notebook (started if none is idle). Raises
+    :class:`ZygoteClosed` for a job whose class run has ended."""
     key = _key(preload, env, limits)
     z = None
     with _lock:
+        if _class_ended():
+            raise ZygoteClosed("the class run of this job has ended")
         pool = _idle.get(key, [])
         while pool and z is None:
             cand = pool.pop(0)
@@ -687,7 +720,12 @@ def acquire(preload: tuple[str, ...], env: dict[str, str], extra_ro: list[Path],
         z = Zygote(preload, env, extra_ro, limits, wait=False)
         z.key = key
         with _lock:
-            _started.add(z)
+            ended = _class_ended()  # while it started
+            if not ended:
+                _started.add(z)
+        if ended:
+            z.close()
+            raise ZygoteClosed("the class run of this job ended while its zygote started")
     try:
         z.wait_ready()
     except RuntimeError:
@@ -713,7 +751,9 @@ def release(z: Zygote) -> None:
 
 def close_all() -> None:
     """Stop every zygote of the class run, idle or still busy (the end of a class run)."""
+    global _epoch
     with _lock:
+        _epoch += 1
         every = list(_started)
         _started.clear()
         _idle.clear()

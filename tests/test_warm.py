@@ -256,3 +256,46 @@ def test_a_zygote_stopped_while_it_starts_does_not_turn_warm_kernels_off():
         z.wait_ready()
     # what the worker takes as "warm kernels do not work here" (autograder/worker.py, acquire)
     assert not isinstance(zygote.ZygoteClosed("x"), (OSError, RuntimeError))
+
+
+def test_a_job_taken_up_after_its_class_ended_starts_no_zygote(monkeypatch):
+    """A pool thread can take up a job just as its class ends (the preflight failed): whether it
+    asks for a zygote after close_all, or close_all comes while its zygote starts, no zygote of
+    that class may stay alive, since nothing would stop it. A job outside any class run (a Dask
+    worker) still gets one."""
+    from autograder import zygote
+    from autograder.sandbox import Limits
+    from autograder.worker import code_dirs, kernel_env
+
+    if not bwrap_works():
+        pytest.fail("bubblewrap must work here: make setup installs it")
+    limits = Limits(memory_bytes=1024**3, wall_seconds=60)
+    env, extra_ro = kernel_env(), code_dirs()
+    epoch = zygote.class_epoch()
+    zygote.close_all()  # the class ended before its job asked
+    with zygote.in_class(epoch), pytest.raises(zygote.ZygoteClosed):
+        zygote.acquire((), env, extra_ro, limits)
+    assert not zygote._started and not any(zygote._idle.values())
+
+    started = []
+    real = zygote.Zygote
+
+    class EndsTheClassWhileStarting(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            started.append(self)
+            zygote.close_all()  # the class ends while this zygote starts
+
+    monkeypatch.setattr(zygote, "Zygote", EndsTheClassWhileStarting)
+    with zygote.in_class(zygote.class_epoch()), pytest.raises(zygote.ZygoteClosed):
+        zygote.acquire((), env, extra_ro, limits)
+    assert len(started) == 1 and not started[0].alive()
+    assert not zygote._started and not any(zygote._idle.values())
+    monkeypatch.setattr(zygote, "Zygote", real)
+
+    z = zygote.acquire((), env, extra_ro, limits)  # no class run: the process's pool
+    try:
+        assert z.alive()
+    finally:
+        zygote.release(z)
+        zygote.close_all()
