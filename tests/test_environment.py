@@ -58,3 +58,18 @@ def test_runtime_dependencies_hold_no_test_or_cluster_tools():
         assert tool not in runtime, f"{tool} belongs in an extra, not in the course's runtime dependencies"
     setup = (ROOT / "scripts" / "setup.sh").read_text()
     assert ".[grader,dev]" in setup, "make setup must install what make test needs"
+
+
+def test_grader_processes_skip_the_iri_grammar():
+    """jsonschema (under nbformat) loads rfc3987_syntax when installed, which builds an IRI parser
+    for 1.5 s of CPU at import. Every grader process (the CLI, each zygote, each cold executor)
+    imports the `autograder` package first, which must keep that module out."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, autograder, nbformat, jsonschema\n"
+        "assert sys.modules.get('rfc3987_syntax') is None, sys.modules.get('rfc3987_syntax')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
