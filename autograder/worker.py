@@ -340,6 +340,10 @@ def _run_in(scratch: Scratch, source, release, student, res: dict, payload: dict
     record_path = "/sandbox/records.jsonl" if isolate and bwrap_works() else str(work / "records.jsonl")
     try:
         asm = assemble(source, release, student, record_path=record_path)
+    except (SystemError, MemoryError, OSError):
+        # The grader's or the machine's failure, not the submission's (a SystemError was seen once
+        # in a class run and never again): raised, so that the grader grades this student again.
+        raise
     except Exception as exc:  # noqa: BLE001 - a submission that breaks assembly is reported, not fatal
         res["error"] = f"the notebook could not be prepared for grading ({type(exc).__name__})."
         return res

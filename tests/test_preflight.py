@@ -89,3 +89,34 @@ def test_a_grading_hiccup_is_retried_once_and_then_reported(tmp_path, monkeypatc
     rows = {r["student_id"]: r for r in csv.DictReader(open(out / "summary.csv", encoding="utf-8"))}
     assert rows["alice"]["score"] == rows["carol"]["score"] != ""
     assert rows["bob"]["max_score"] == "" and "on fire" in result.errors["bob"]
+
+
+def test_a_grader_failure_while_assembling_is_graded_again_not_scored_zero(tmp_path, monkeypatch):
+    """A SystemError while the grader assembles a notebook (seen once in a class run) is not the
+    submission's fault: the student is graded again and scores like a classmate with the same
+    answers (it used to stand as a zero)."""
+    import csv
+
+    import autograder.worker as worker_mod
+
+    course = make_toy_course(tmp_path / "course")
+    release = load_release(course)
+    subs = right_answers(release, tmp_path / "submitted", "alice", "bob")
+    real = worker_mod.assemble
+    calls = []
+
+    def once_broken(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("error return without exception set")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_mod, "assemble", once_broken)
+    out = tmp_path / "out"
+    opts = GradeOptions(
+        assignment=ASSIGNMENT, submissions=subs, out=out, workers=1, progress_bar=False, preflight=False
+    )
+    result = Grader(course, opts).run()
+    assert len(calls) == 3 and not result.errors
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "summary.csv", encoding="utf-8"))}
+    assert rows["alice"]["score"] == rows["bob"]["score"] != ""  # the same answers, the same score
